@@ -1,0 +1,81 @@
+"""Rasa NLU component: a safety net that forces the `emergency` intent when a message matches
+an urgent-help phrase (lexicon/emergency_phrases.yml), whatever the classifier thought.
+
+A statistical classifier can rank "I've had a fever since yesterday, two weeks after my
+transplant" as a side-effects question; a person in that situation must get urgent-help
+guidance first, so clear phrases are matched deterministically. It runs after the
+FallbackClassifier so a low-confidence message that is an emergency is not lost to the
+"did you mean" path either.
+"""
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from custom_nlu.lexicon import emergency_patterns
+
+EMERGENCY_INTENT = "emergency"
+
+
+def compile_patterns(patterns: Dict[str, List[str]]) -> List[re.Pattern]:
+    return [
+        re.compile(expression, re.IGNORECASE)
+        for expressions in patterns.values()
+        for expression in expressions
+    ]
+
+
+def matches_emergency(text: str, compiled: List[re.Pattern]) -> bool:
+    return any(pattern.search(text) for pattern in compiled)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class EmergencyPhraseDetector(GraphComponent, IntentClassifier):
+    """Sets the intent to `emergency` for messages that match an urgent-help phrase."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    def __init__(self, compiled: List[re.Pattern]) -> None:
+        self._compiled = compiled
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EmergencyPhraseDetector":
+        return cls(compile_patterns(emergency_patterns()))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not matches_emergency(text, self._compiled):
+                continue
+            forced = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [
+                entry
+                for entry in message.get(INTENT_RANKING_KEY, [])
+                if entry.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
+            ]
+            message.set(INTENT, forced, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [forced] + ranking, add_to_output=True)
+        return messages

@@ -1,0 +1,67 @@
+"""Shared fixtures: the real domain, a collecting dispatcher and a tracker factory."""
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    with open(ROOT / "domain.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+TrackerFactory = Callable[..., Tracker]
+
+
+@pytest.fixture
+def make_tracker() -> TrackerFactory:
+    """A tracker whose latest message has the given intent, entities, ranking and slots."""
+
+    def factory(
+        intent: str = "greet",
+        text: str = "",
+        entities: Optional[List[Dict[str, Any]]] = None,
+        intent_ranking: Optional[List[Dict[str, Any]]] = None,
+        slots: Optional[Dict[str, Any]] = None,
+        sender_id: str = "test-user",
+    ) -> Tracker:
+        latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": entities or [],
+            "intent_ranking": intent_ranking or [{"name": intent, "confidence": 0.9}],
+        }
+        return Tracker(
+            sender_id=sender_id,
+            slots=slots or {},
+            latest_message=latest,
+            events=[],
+            paused=False,
+            followup_action=None,
+            active_loop={},
+            latest_action_name="action_listen",
+        )
+
+    return factory
+
+
+def entity(label: str, value: str) -> Dict[str, Any]:
+    return {"entity": label, "value": value, "start": 0, "end": 1, "extractor": "test"}
+
+
+def responses_sent(dispatcher: CollectingDispatcher) -> List[str]:
+    return [message.get("response") for message in dispatcher.messages]

@@ -1,0 +1,90 @@
+"""The emergency safety net: clear urgent phrases always become `emergency`."""
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from custom_nlu.emergency_detector import (
+    EmergencyPhraseDetector,
+    compile_patterns,
+    matches_emergency,
+)
+from custom_nlu.lexicon import emergency_patterns
+
+COMPILED = compile_patterns(emergency_patterns())
+
+URGENT = [
+    "I've had a fever since last night, it's two weeks after my transplant",
+    "my wife has a high temperature after her stem cell transplant",
+    "im running a fever and shaking",
+    "my temp is 39.2",
+    "I can't breathe properly",
+    "he is struggling to breathe",
+    "I'm short of breath after chemo",
+    "there is bleeding that won't stop from my line",
+    "I'm coughing up blood",
+    "I have chest pain",
+    "I want to kill myself",
+    "i dont want to live anymore",
+    "thinking about suicide",
+    "I just want to end it all",
+    "sometimes I want to hurt myself",
+    "please call an ambulance",
+    "this is an emergency",
+    "my husband collapsed",
+]
+
+NOT_URGENT = [
+    "is fever a side effect of hsct",
+    "what are the side effects",
+    "how long does the fever risk last after transplant",
+    "can hsct cause breathing problems in the long term",
+    "how dangerous is it",
+    "what is the death rate",
+    "what temperature should I worry about",
+    "does bleeding happen during chemo",
+]
+
+
+@pytest.mark.parametrize("text", URGENT)
+def test_urgent_phrases_match(text):
+    assert matches_emergency(text, COMPILED)
+
+
+@pytest.mark.parametrize("text", NOT_URGENT)
+def test_questions_about_symptoms_are_left_to_the_classifier(text):
+    assert not matches_emergency(text, COMPILED)
+
+
+def test_every_pattern_is_exercised_by_a_urgent_example():
+    for pattern in COMPILED:
+        assert any(pattern.search(text) for text in URGENT + [
+            "i have trouble breathing", "he's not breathing", "she is choking",
+            "my temperature is 101", "shivering with chills", "i can't stop the bleeding",
+            "vomiting blood", "she had a seizure", "i passed out", "it's a medical emergency",
+            "i'd be better off dead", "no reason to live", "i've been self harming",
+            "i want to die", "i want to take my own life",
+        ]), pattern.pattern
+
+
+def test_detector_overrides_the_classifier_and_the_fallback():
+    message = Message(data={
+        "text": "I have a fever and I had my transplant 10 days ago",
+        "intent": {"name": "nlu_fallback", "confidence": 0.25},
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.25},
+            {"name": "ask_side_effects", "confidence": 0.2},
+            {"name": "emergency", "confidence": 0.1},
+        ],
+    })
+    EmergencyPhraseDetector(COMPILED).process([message])
+    assert message.get("intent") == {"name": "emergency", "confidence": 1.0}
+    names = [r["name"] for r in message.get("intent_ranking")]
+    assert names == ["emergency", "nlu_fallback", "ask_side_effects"]
+
+
+def test_detector_leaves_other_messages_alone():
+    original = {"name": "ask_side_effects", "confidence": 0.8}
+    message = Message(data={"text": "is fever a side effect", "intent": dict(original),
+                            "intent_ranking": [dict(original)]})
+    EmergencyPhraseDetector(COMPILED).process([message])
+    assert message.get("intent") == original

@@ -1,0 +1,66 @@
+"""The NumPy MiniLM encoder: BERT tokenization and embeddings that mean what they should."""
+
+import numpy as np
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from custom_nlu.minilm import MAX_TOKENS, get_encoder
+from custom_nlu.sentence_embedding_featurizer import SentenceEmbeddingFeaturizer
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return get_encoder()
+
+
+def test_wordpiece_matches_the_bert_vocabulary(encoder):
+    vocab = encoder.tokenizer.vocab
+    ids = encoder.tokenizer.encode("What happens during HSCT?")
+    inverse = {i: t for t, i in vocab.items()}
+    assert [inverse[i] for i in ids] == [
+        "[CLS]", "what", "happens", "during", "hs", "##ct", "?", "[SEP]",
+    ]
+
+
+def test_accents_are_stripped_and_long_text_truncated(encoder):
+    assert encoder.tokenizer.encode("café") == encoder.tokenizer.encode("cafe")
+    assert len(encoder.tokenizer.encode("word " * 500)) == MAX_TOKENS
+
+
+def test_embeddings_are_unit_length_and_deterministic(encoder):
+    first = encoder.embed("how much does the transplant cost")
+    assert first.shape == (encoder.dimension,) and first.dtype == np.float32
+    assert abs(float(np.linalg.norm(first)) - 1.0) < 1e-5
+    assert np.allclose(first, encoder._compute("how much does the transplant cost"), atol=1e-6)
+
+
+def test_paraphrases_are_closer_than_different_questions(encoder):
+    cost = encoder.embed("how much does hsct cost")
+    price = encoder.embed("what is the price of a stem cell transplant")
+    risk = encoder.embed("what are the chances of dying from it")
+    assert float(cost @ price) > float(cost @ risk) + 0.2
+
+
+def test_cached_embeddings_cannot_be_modified(encoder):
+    vector = encoder.embed("is it safe")
+    with pytest.raises(ValueError):
+        vector[0] = 1.0
+
+
+def test_featurizer_adds_a_scaled_sentence_feature(encoder):
+    featurizer = SentenceEmbeddingFeaturizer(
+        {**SentenceEmbeddingFeaturizer.get_default_config(), "scale": 2.0}, "emb", encoder
+    )
+    message = Message(data={"text": "what is aHSCT"})
+    empty = Message(data={"text": ""})
+    featurizer.process([message, empty])
+    sequence, sentence = message.get_dense_features("text")
+    assert sequence is None
+    assert sentence.features.shape == (1, encoder.dimension)
+    assert np.allclose(sentence.features[0], 2.0 * encoder.embed("what is aHSCT"))
+    assert empty.get_dense_features("text") == (None, None)
+
+
+def test_featurizer_rejects_a_non_positive_scale():
+    with pytest.raises(ValueError):
+        SentenceEmbeddingFeaturizer.validate_config({"scale": 0})
