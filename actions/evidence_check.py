@@ -1,0 +1,116 @@
+"""Refuses an evidence store that the assistant must not answer from.
+
+    python -m actions.evidence_check [evidence_dir]
+
+Exits non-zero and names every offending item or source. Part of `make test`, so a stale or
+broken store never lands.
+"""
+
+import datetime as dt
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import List, Optional
+
+from actions.evidence_store import EVIDENCE_DIR, _as_date, load_raw
+
+MAX_REVIEW_AGE_DAYS = 365
+EVIDENCE_KINDS = {
+    "randomised_trial",
+    "meta_analysis",
+    "cohort",
+    "case_series",
+    "guidance",
+    "consensus",
+    "patient_information",
+    "regulatory",
+    "lab_study",
+}
+SOURCE_FIELDS = ("id", "title", "publisher", "kind")
+ITEM_FIELDS = ("id", "answer", "spoken", "evidence_kind", "last_reviewed")
+TOPIC_FIELDS = ("id", "intent", "title", "spoken_title")
+
+
+def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
+    """Every reason not to trust the store, one line each, naming the item at fault."""
+    today = today or dt.date.today()
+    problems: List[str] = []
+
+    source_ids = [s.get("id") for s in raw["sources"]]
+    topic_ids = [t.get("id") for t in raw["topics"]]
+    item_ids = [i.get("id") for i in raw["items"]]
+    for kind, ids in (("source", source_ids), ("topic", topic_ids), ("item", item_ids)):
+        for dup, count in Counter(ids).items():
+            if dup is not None and count > 1:
+                problems.append(f"duplicate {kind} id '{dup}' ({count} times)")
+
+    for source in raw["sources"]:
+        missing = [f for f in SOURCE_FIELDS if not source.get(f)]
+        if missing:
+            problems.append(f"source '{source.get('id')}' lacks {', '.join(missing)}")
+
+    known_topics = set(topic_ids)
+    for topic in raw["topics"]:
+        missing = [f for f in TOPIC_FIELDS if not topic.get(f)]
+        if missing:
+            problems.append(f"topic '{topic.get('id')}' lacks {', '.join(missing)}")
+        for related in topic.get("related") or []:
+            if related not in known_topics:
+                problems.append(f"topic '{topic.get('id')}' relates to unknown topic '{related}'")
+
+    known_sources = set(source_ids)
+    oldest_allowed = today - dt.timedelta(days=MAX_REVIEW_AGE_DAYS)
+    for item in raw["items"]:
+        name = f"item '{item.get('id')}' ({item.get('_file', '?')})"
+        missing = [f for f in ITEM_FIELDS if not item.get(f)]
+        if missing:
+            problems.append(f"{name} lacks {', '.join(missing)}")
+        sources = item.get("sources") or []
+        if not sources:
+            problems.append(f"{name} has no source")
+        for source_id in sources:
+            if source_id not in known_sources:
+                problems.append(f"{name} cites unknown source '{source_id}'")
+        if item.get("topic") not in known_topics:
+            problems.append(f"{name} has unknown topic '{item.get('topic')}'")
+        kind = item.get("evidence_kind")
+        if kind and kind not in EVIDENCE_KINDS:
+            problems.append(f"{name} has unknown evidence_kind '{kind}'")
+        reviewed = _as_date(item.get("last_reviewed"))
+        if item.get("last_reviewed") and reviewed is None:
+            problems.append(f"{name} has an unreadable last_reviewed '{item.get('last_reviewed')}'")
+        elif reviewed and reviewed < oldest_allowed:
+            problems.append(
+                f"{name} was last reviewed on {reviewed}, more than 12 months ago: review it"
+            )
+        elif reviewed and reviewed > today:
+            problems.append(f"{name} has a review date in the future ({reviewed})")
+
+    for topic_id in known_topics:
+        topic_items = [i for i in raw["items"] if i.get("topic") == topic_id]
+        if not topic_items:
+            problems.append(f"topic '{topic_id}' has no evidence items")
+        elif not any(i.get("primary") for i in topic_items):
+            problems.append(f"topic '{topic_id}' has no primary item")
+    return problems
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    evidence_dir = Path(argv[0]) if argv else EVIDENCE_DIR
+    raw = load_raw(evidence_dir)
+    problems = find_problems(raw)
+    if problems:
+        print(f"Evidence store in {evidence_dir} refused ({len(problems)} problems):")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    print(
+        f"Evidence store OK: {len(raw['items'])} items, {len(raw['topics'])} topics, "
+        f"{len(raw['sources'])} sources"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

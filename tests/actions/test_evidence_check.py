@@ -1,0 +1,96 @@
+"""The evidence checker refuses every kind of broken store, naming what is wrong."""
+
+import copy
+import datetime as dt
+
+import pytest
+import yaml
+
+from actions.evidence_check import find_problems, main
+from actions.evidence_store import load_raw
+
+TODAY = dt.date(2026, 11, 21)
+
+
+def good_raw() -> dict:
+    return {
+        "sources": [
+            {"id": "nmss", "title": "aHSCT", "publisher": "NMSS", "kind": "patient_information"},
+            {"id": "sormani_2017", "title": "Meta", "publisher": "Neurology", "kind": "study"},
+        ],
+        "topics": [
+            {"id": "cost", "intent": "ask_cost", "title": "Cost", "spoken_title": "cost",
+             "related": ["risk"]},
+            {"id": "risk", "intent": "ask_risk", "title": "Risk", "spoken_title": "risk"},
+        ],
+        "items": [
+            {"id": "cost.us", "topic": "cost", "answer": "A", "spoken": "S", "sources": ["nmss"],
+             "evidence_kind": "guidance", "last_reviewed": "2026-11-01", "primary": True},
+            {"id": "risk.pooled", "topic": "risk", "answer": "A", "spoken": "S",
+             "sources": ["sormani_2017"], "evidence_kind": "meta_analysis",
+             "last_reviewed": dt.date(2026, 1, 5), "primary": True},
+        ],
+    }
+
+
+def test_a_good_store_has_no_problems():
+    assert find_problems(good_raw(), today=TODAY) == []
+
+
+@pytest.mark.parametrize(
+    "break_it, expected",
+    [
+        (lambda r: r["items"][0].update(sources=[]), "item 'cost.us' (?) has no source"),
+        (lambda r: r["items"][0].pop("sources"), "item 'cost.us' (?) has no source"),
+        (lambda r: r["items"][0].update(sources=["nmss", "who_knows"]),
+         "item 'cost.us' (?) cites unknown source 'who_knows'"),
+        (lambda r: r["items"][0].update(topic="miracles"),
+         "item 'cost.us' (?) has unknown topic 'miracles'"),
+        (lambda r: r["items"][1].update(id="cost.us"), "duplicate item id 'cost.us' (2 times)"),
+        (lambda r: r["sources"][1].update(id="nmss"), "duplicate source id 'nmss' (2 times)"),
+        (lambda r: r["items"][1].update(last_reviewed="2025-11-20"),
+         "item 'risk.pooled' (?) was last reviewed on 2025-11-20, more than 12 months ago"),
+        (lambda r: r["items"][1].update(last_reviewed="last spring"),
+         "item 'risk.pooled' (?) has an unreadable last_reviewed 'last spring'"),
+        (lambda r: r["items"][1].pop("last_reviewed"), "item 'risk.pooled' (?) lacks last_reviewed"),
+        (lambda r: r["items"][1].update(evidence_kind="anecdote"),
+         "item 'risk.pooled' (?) has unknown evidence_kind 'anecdote'"),
+        (lambda r: r["topics"][0].update(related=["nowhere"]),
+         "topic 'cost' relates to unknown topic 'nowhere'"),
+        (lambda r: r["items"].pop(1), "topic 'risk' has no evidence items"),
+        (lambda r: r["items"][1].update(primary=False), "topic 'risk' has no primary item"),
+    ],
+)
+def test_each_problem_is_refused_and_names_the_offender(break_it, expected):
+    raw = copy.deepcopy(good_raw())
+    break_it(raw)
+    problems = find_problems(raw, today=TODAY)
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_a_review_exactly_twelve_months_old_is_still_accepted():
+    raw = good_raw()
+    raw["items"][1]["last_reviewed"] = "2025-11-21"
+    assert find_problems(raw, today=TODAY) == []
+
+
+def test_the_command_fails_on_a_broken_store_on_disk(tmp_path, capsys):
+    raw = good_raw()
+    (tmp_path / "items").mkdir()
+    (tmp_path / "sources.yml").write_text(yaml.safe_dump({"sources": raw["sources"]}))
+    (tmp_path / "topics.yml").write_text(yaml.safe_dump({"topics": raw["topics"]}))
+    items = raw["items"]
+    items[0]["sources"] = ["missing_source"]
+    for item in items:
+        item["last_reviewed"] = str(dt.date.today())
+        topic = item.pop("topic")
+        (tmp_path / "items" / f"{topic}.yml").write_text(
+            yaml.safe_dump({"topic": topic, "items": [item]})
+        )
+    assert main([str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "item 'cost.us' (cost.yml) cites unknown source 'missing_source'" in out
+
+
+def test_the_real_store_passes():
+    assert find_problems(load_raw()) == []
