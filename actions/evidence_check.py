@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import List, Optional
 
-from actions.evidence_store import EVIDENCE_DIR, _as_date, load_raw
+from actions.evidence_store import EVIDENCE_DIR, load_raw, parse_date
 
 MAX_REVIEW_AGE_DAYS = 365
 EVIDENCE_KINDS = {
@@ -76,7 +76,7 @@ def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
         kind = item.get("evidence_kind")
         if kind and kind not in EVIDENCE_KINDS:
             problems.append(f"{name} has unknown evidence_kind '{kind}'")
-        reviewed = _as_date(item.get("last_reviewed"))
+        reviewed = parse_date(item.get("last_reviewed"))
         if item.get("last_reviewed") and reviewed is None:
             problems.append(f"{name} has an unreadable last_reviewed '{item.get('last_reviewed')}'")
         elif reviewed and reviewed < oldest_allowed:

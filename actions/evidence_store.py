@@ -136,7 +136,7 @@ def _read_yaml(path: Path) -> dict:
         return yaml.safe_load(handle) or {}
 
 
-def _as_date(value: object) -> Optional[dt.date]:
+def parse_date(value: object) -> Optional[dt.date]:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -153,7 +153,9 @@ def load_raw(evidence_dir: Path = EVIDENCE_DIR) -> dict:
     for path in sorted((evidence_dir / "items").glob("*.yml")):
         data = _read_yaml(path)
         for entry in data.get("items") or []:
-            items.append({**entry, "topic": entry.get("topic", data.get("topic")), "_file": path.name})
+            items.append(
+                {**entry, "topic": entry.get("topic", data.get("topic")), "_file": path.name}
+            )
     return {
         "sources": _read_yaml(evidence_dir / "sources.yml").get("sources") or [],
         "topics": _read_yaml(evidence_dir / "topics.yml").get("topics") or [],
@@ -194,7 +196,7 @@ def build_store(raw: dict) -> EvidenceStore:
             spoken=(i.get("spoken") or "").strip(),
             sources=tuple(i.get("sources") or ()),
             evidence_kind=i.get("evidence_kind", ""),
-            last_reviewed=_as_date(i.get("last_reviewed")),
+            last_reviewed=parse_date(i.get("last_reviewed")),
             details=(i.get("details") or "").strip() or None,
             primary=bool(i.get("primary", False)),
             applies_to={k: tuple(v or ()) for k, v in (i.get("applies_to") or {}).items()},

@@ -42,9 +42,7 @@ def matches_emergency(text: str, compiled: List[re.Pattern]) -> bool:
     return any(pattern.search(text) for pattern in compiled)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyPhraseDetector(GraphComponent, IntentClassifier):
     """Sets the intent to `emergency` for messages that match an urgent-help phrase."""
 

@@ -21,9 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from custom_nlu.minilm import MiniLMEncoder, get_encoder
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the MiniLM sentence embedding of the text as a sentence-level dense feature."""
 

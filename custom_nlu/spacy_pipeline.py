@@ -69,7 +69,8 @@ def main() -> None:
     nlp = build_pipeline()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(args.output)
-    print(f"built spaCy pipeline '{PIPELINE_NAME}' in {args.output} ({len(nlp.get_pipe('entity_ruler'))} patterns)")
+    patterns = len(nlp.get_pipe("entity_ruler"))
+    print(f"built spaCy pipeline '{PIPELINE_NAME}' in {args.output} ({patterns} patterns)")
 
 
 if __name__ == "__main__":

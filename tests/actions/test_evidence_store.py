@@ -7,42 +7,85 @@ import pytest
 from actions.evidence_store import build_store, get_store
 
 FAQ_INTENTS = [
-    "ask_what_is_hsct", "ask_procedure_steps", "ask_side_effects", "ask_mortality_safety",
-    "ask_eligibility", "ask_progressive_ms", "ask_effectiveness", "ask_cure",
-    "ask_cost_insurance", "ask_clinical_trials", "ask_finding_a_center", "ask_stem_cell_tourism",
-    "ask_compare_dmts", "ask_fda_approval", "ask_msc_therapy", "ask_ablation_intensity",
-    "ask_recovery_aftercare", "ask_fertility_pregnancy", "ask_edss", "ask_research_news",
-    "ask_what_is_ms", "ask_dmt_overview", "ask_personal_advice",
+    "ask_what_is_hsct",
+    "ask_procedure_steps",
+    "ask_side_effects",
+    "ask_mortality_safety",
+    "ask_eligibility",
+    "ask_progressive_ms",
+    "ask_effectiveness",
+    "ask_cure",
+    "ask_cost_insurance",
+    "ask_clinical_trials",
+    "ask_finding_a_center",
+    "ask_stem_cell_tourism",
+    "ask_compare_dmts",
+    "ask_fda_approval",
+    "ask_msc_therapy",
+    "ask_ablation_intensity",
+    "ask_recovery_aftercare",
+    "ask_fertility_pregnancy",
+    "ask_edss",
+    "ask_research_news",
+    "ask_what_is_ms",
+    "ask_dmt_overview",
+    "ask_personal_advice",
 ]
 
 
 def item(item_id, topic="eligibility", primary=False, applies_to=None, sources=("nmss",)):
     return {
-        "id": item_id, "topic": topic, "answer": f"answer {item_id}", "spoken": f"spoken {item_id}",
-        "sources": list(sources), "evidence_kind": "guidance", "last_reviewed": "2026-11-01",
-        "primary": primary, "applies_to": applies_to or {},
+        "id": item_id,
+        "topic": topic,
+        "answer": f"answer {item_id}",
+        "spoken": f"spoken {item_id}",
+        "sources": list(sources),
+        "evidence_kind": "guidance",
+        "last_reviewed": "2026-11-01",
+        "primary": primary,
+        "applies_to": applies_to or {},
     }
 
 
 @pytest.fixture
 def store():
-    return build_store({
-        "sources": [
-            {"id": "nmss", "title": "aHSCT", "publisher": "NMSS", "kind": "guidance"},
-            {"id": "ectrims", "title": "Consensus", "publisher": "Nat Rev Neurol",
-             "kind": "guidance", "year": 2025, "url": "https://doi.org/10.1038/x"},
-        ],
-        "topics": [{"id": "eligibility", "intent": "ask_eligibility", "title": "Who qualifies",
-                    "spoken_title": "who qualifies", "related": []}],
-        "items": [
-            item("eligibility.criteria", primary=True),
-            item("eligibility.europe", primary=True, sources=("ectrims", "nmss")),
-            item("eligibility.progressive", applies_to={"ms_type": ["spms", "ppms"]},
-                 sources=("ectrims",)),
-            item("eligibility.after_ocrevus", applies_to={"drug": ["ocrelizumab"],
-                                                          "ms_type": ["spms"]}),
-        ],
-    })
+    return build_store(
+        {
+            "sources": [
+                {"id": "nmss", "title": "aHSCT", "publisher": "NMSS", "kind": "guidance"},
+                {
+                    "id": "ectrims",
+                    "title": "Consensus",
+                    "publisher": "Nat Rev Neurol",
+                    "kind": "guidance",
+                    "year": 2025,
+                    "url": "https://doi.org/10.1038/x",
+                },
+            ],
+            "topics": [
+                {
+                    "id": "eligibility",
+                    "intent": "ask_eligibility",
+                    "title": "Who qualifies",
+                    "spoken_title": "who qualifies",
+                    "related": [],
+                }
+            ],
+            "items": [
+                item("eligibility.criteria", primary=True),
+                item("eligibility.europe", primary=True, sources=("ectrims", "nmss")),
+                item(
+                    "eligibility.progressive",
+                    applies_to={"ms_type": ["spms", "ppms"]},
+                    sources=("ectrims",),
+                ),
+                item(
+                    "eligibility.after_ocrevus",
+                    applies_to={"drug": ["ocrelizumab"], "ms_type": ["spms"]},
+                ),
+            ],
+        }
+    )
 
 
 def test_without_entities_the_primary_items_answer(store):
@@ -73,7 +116,10 @@ def test_more_items_are_those_not_yet_shown(store):
 
 def test_citation_has_title_publisher_and_link_only_when_known(store):
     assert store.sources["ectrims"].as_citation() == {
-        "id": "ectrims", "title": "Consensus", "publisher": "Nat Rev Neurol", "year": 2025,
+        "id": "ectrims",
+        "title": "Consensus",
+        "publisher": "Nat Rev Neurol",
+        "year": 2025,
         "url": "https://doi.org/10.1038/x",
     }
     assert "url" not in store.sources["nmss"].as_citation()

@@ -57,25 +57,41 @@ def test_questions_about_symptoms_are_left_to_the_classifier(text):
 
 def test_every_pattern_is_exercised_by_a_urgent_example():
     for pattern in COMPILED:
-        assert any(pattern.search(text) for text in URGENT + [
-            "i have trouble breathing", "he's not breathing", "she is choking",
-            "my temperature is 101", "shivering with chills", "i can't stop the bleeding",
-            "vomiting blood", "she had a seizure", "i passed out", "it's a medical emergency",
-            "i'd be better off dead", "no reason to live", "i've been self harming",
-            "i want to die", "i want to take my own life",
-        ]), pattern.pattern
+        assert any(
+            pattern.search(text)
+            for text in URGENT
+            + [
+                "i have trouble breathing",
+                "he's not breathing",
+                "she is choking",
+                "my temperature is 101",
+                "shivering with chills",
+                "i can't stop the bleeding",
+                "vomiting blood",
+                "she had a seizure",
+                "i passed out",
+                "it's a medical emergency",
+                "i'd be better off dead",
+                "no reason to live",
+                "i've been self harming",
+                "i want to die",
+                "i want to take my own life",
+            ]
+        ), pattern.pattern
 
 
 def test_detector_overrides_the_classifier_and_the_fallback():
-    message = Message(data={
-        "text": "I have a fever and I had my transplant 10 days ago",
-        "intent": {"name": "nlu_fallback", "confidence": 0.25},
-        "intent_ranking": [
-            {"name": "nlu_fallback", "confidence": 0.25},
-            {"name": "ask_side_effects", "confidence": 0.2},
-            {"name": "emergency", "confidence": 0.1},
-        ],
-    })
+    message = Message(
+        data={
+            "text": "I have a fever and I had my transplant 10 days ago",
+            "intent": {"name": "nlu_fallback", "confidence": 0.25},
+            "intent_ranking": [
+                {"name": "nlu_fallback", "confidence": 0.25},
+                {"name": "ask_side_effects", "confidence": 0.2},
+                {"name": "emergency", "confidence": 0.1},
+            ],
+        }
+    )
     EmergencyPhraseDetector(COMPILED).process([message])
     assert message.get("intent") == {"name": "emergency", "confidence": 1.0}
     names = [r["name"] for r in message.get("intent_ranking")]
@@ -84,7 +100,12 @@ def test_detector_overrides_the_classifier_and_the_fallback():
 
 def test_detector_leaves_other_messages_alone():
     original = {"name": "ask_side_effects", "confidence": 0.8}
-    message = Message(data={"text": "is fever a side effect", "intent": dict(original),
-                            "intent_ranking": [dict(original)]})
+    message = Message(
+        data={
+            "text": "is fever a side effect",
+            "intent": dict(original),
+            "intent_ranking": [dict(original)],
+        }
+    )
     EmergencyPhraseDetector(COMPILED).process([message])
     assert message.get("intent") == original

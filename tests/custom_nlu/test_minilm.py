@@ -18,7 +18,14 @@ def test_wordpiece_matches_the_bert_vocabulary(encoder):
     ids = encoder.tokenizer.encode("What happens during HSCT?")
     inverse = {i: t for t, i in vocab.items()}
     assert [inverse[i] for i in ids] == [
-        "[CLS]", "what", "happens", "during", "hs", "##ct", "?", "[SEP]",
+        "[CLS]",
+        "what",
+        "happens",
+        "during",
+        "hs",
+        "##ct",
+        "?",
+        "[SEP]",
     ]
 
 

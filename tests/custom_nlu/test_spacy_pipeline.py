@@ -34,17 +34,25 @@ def extract(rasa_spacy, text):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("Is aHSCT better than Ocrevus for SPMS?",
-         {("therapy", "ahsct"), ("drug", "ocrelizumab"), ("ms_type", "spms")}),
-        ("what about the chemo reset for primary progressive ms",
-         {("therapy", "ahsct"), ("ms_type", "ppms")}),
-        ("i am on tysabry and have relapsing remitting", 
-         {("drug", "natalizumab"), ("ms_type", "rrms")}),
+        (
+            "Is aHSCT better than Ocrevus for SPMS?",
+            {("therapy", "ahsct"), ("drug", "ocrelizumab"), ("ms_type", "spms")},
+        ),
+        (
+            "what about the chemo reset for primary progressive ms",
+            {("therapy", "ahsct"), ("ms_type", "ppms")},
+        ),
+        (
+            "i am on tysabry and have relapsing remitting",
+            {("drug", "natalizumab"), ("ms_type", "rrms")},
+        ),
         ("Mesenchymal stem cells or MSC-NPs?", {("therapy", "msc"), ("therapy", "msc_np")}),
         ("what is h s c t", {("therapy", "ahsct")}),
         ("AUTOLOGOUS HAEMATOPOIETIC STEM CELL TRANSPLANTATION", {("therapy", "ahsct")}),
-        ("Copaxone, Kesimpta or Lemtrada",
-         {("drug", "glatiramer_acetate"), ("drug", "ofatumumab"), ("drug", "alemtuzumab")}),
+        (
+            "Copaxone, Kesimpta or Lemtrada",
+            {("drug", "glatiramer_acetate"), ("drug", "ofatumumab"), ("drug", "alemtuzumab")},
+        ),
         ("how long is the hospital stay", set()),
     ],
 )
@@ -58,7 +66,7 @@ def test_entity_offsets_point_at_the_words(rasa_spacy):
     message = Message(data={"text": text})
     component.process([message], model)
     EntityRulerExtractor().process([message])
-    spans = {text[e["start"]:e["end"]] for e in message.get("entities")}
+    spans = {text[e["start"] : e["end"]] for e in message.get("entities")}
     assert spans == {"HSCT", "Lemtrada"}
 
 

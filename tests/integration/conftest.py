@@ -1,0 +1,72 @@
+"""A real running assistant (action server + Rasa server) on free ports, with its own SQLite."""
+
+import json
+import socket
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from devtools.model import current_model_path
+from devtools.serve import Stack
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_endpoints(directory: Path, action_port: int) -> Path:
+    path = directory / "endpoints.yml"
+    path.write_text(
+        f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'conversations.db'}\n"
+    )
+    return path
+
+
+def make_stack(directory: Path) -> Stack:
+    action_port = free_port()
+    return Stack(
+        rasa_port=free_port(),
+        action_port=action_port,
+        endpoints=write_endpoints(directory, action_port),
+        model=current_model_path(),
+        token="test-token",
+        log_dir=directory / "logs",
+    )
+
+
+@pytest.fixture(scope="session")
+def stack_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("assistant")
+
+
+@pytest.fixture(scope="session")
+def assistant(stack_dir):
+    stack = make_stack(stack_dir)
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+def post_json(url: str, body: Any) -> Any:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def say(stack: Stack, sender: str, message: str) -> List[Dict[str, Any]]:
+    return post_json(
+        f"{stack.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": message}
+    )
+
+
+def tracker(stack: Stack, sender: str) -> Dict[str, Any]:
+    url = f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.token}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
