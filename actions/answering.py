@@ -41,6 +41,7 @@ def answered_slots(topic: Topic, items: Sequence[EvidenceItem]) -> List[EventTyp
         SlotSet("last_topic", topic.id),
         SlotSet("last_evidence_ids", [item.id for item in items]),
         SlotSet("fallback_misses", 0.0),
+        SlotSet("pending_offer", None),  # a later bare "yes" must not answer an old offer
     ]
 
 

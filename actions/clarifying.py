@@ -42,7 +42,10 @@ class ActionClarifyTopic(Action):
 
         if misses >= MISSES_BEFORE_OFFERING_STAFF:
             dispatcher.utter_message(response="utter_offer_staff")
-            return events + [SlotSet("pending_offer", "staff")]
+            return events + [
+                SlotSet("pending_offer", "handoff"),
+                SlotSet("handoff_reason", "misunderstood"),
+            ]
 
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         suggestions = suggested_topics(tracker) if intent != "something_else" else []

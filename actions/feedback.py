@@ -23,6 +23,6 @@ class ActionRecordFeedback(Action):
         value = next(tracker.get_latest_entity_values("feedback_value"), None)
         if isinstance(value, str) and value.lower() in NEGATIVE:
             dispatcher.utter_message(response="utter_feedback_negative")
-            return [SlotSet("pending_offer", "staff")]
+            return [SlotSet("pending_offer", "handoff"), SlotSet("handoff_reason", "feedback")]
         dispatcher.utter_message(response="utter_feedback_thanks")
         return []

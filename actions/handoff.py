@@ -1,20 +1,223 @@
-"""Bringing in a person when the assistant is not enough."""
+"""Bringing in a person when the assistant is not enough.
 
-from typing import Any, Dict, List
+The person asks (or accepts an offer), consents to sharing the conversation, and joins the
+queue; while staff handle it (dialogue/handoff_policy.py) their messages are forwarded, staff
+replies are delivered, and when staff close it the assistant takes over again. With nobody
+on duty, a callback request is taken instead. The queue itself is handoff/store.py.
+"""
 
-from rasa_sdk import Action, Tracker
+import datetime as dt
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from handoff.settings import get_settings
+from handoff.store import HandoffStore, get_store
+
+STAFF_MESSAGE = "staff_message"
+VOICE_CHANNEL = "voice"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+REASON_BY_INTENT = {"emergency": "emergency", "give_feedback": "feedback"}
 
 
-class ActionConnectStaff(Action):
-    """The person asked for a human (or accepted the offer of one)."""
+def handoff_store() -> HandoffStore:
+    return get_store(get_settings().db_url)
 
-    def name(self) -> str:
-        return "action_connect_staff"
+
+def staff_available(store: HandoffStore, now: Optional[dt.datetime] = None) -> bool:
+    settings = get_settings()
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return settings.on_duty.is_on_duty(now) and store.staff_signed_in(
+        settings.presence_seconds, now
+    )
+
+
+def person_text(tracker: Tracker) -> str:
+    """What the person wrote (or the label of the button they pressed)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return str(metadata.get("display") or tracker.latest_message.get("text") or "")
+
+
+class ActionOfferStaff(Action):
+    """Offers a person after an emergency, saying that the conversation would be shared."""
+
+    def name(self) -> Text:
+        return "action_offer_staff"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_contact_staff")
-        return [SlotSet("pending_offer", None), SlotSet("fallback_misses", 0.0)]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        reason = REASON_BY_INTENT.get(intent, "misunderstood")
+        dispatcher.utter_message(
+            response="utter_offer_staff_urgent" if reason == "emergency" else "utter_offer_staff"
+        )
+        return [SlotSet("pending_offer", "handoff"), SlotSet("handoff_reason", reason)]
+
+
+class ActionAskHandoffConsent(Action):
+    """The person asked for a human: ask before sharing the conversation with staff."""
+
+    def name(self) -> Text:
+        return "action_ask_handoff_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_handoff_consent")
+        return [
+            SlotSet("pending_offer", "handoff"),
+            SlotSet("handoff_reason", tracker.get_slot("handoff_reason") or "requested"),
+        ]
+
+
+class ActionOpenHandoff(Action):
+    """Consent given: join the queue, transfer the call, or offer a callback request."""
+
+    def name(self) -> Text:
+        return "action_open_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        settings = get_settings()
+        store = handoff_store()
+        cleared = [SlotSet("pending_offer", None), SlotSet("fallback_misses", 0.0)]
+        channel = tracker.get_latest_input_channel() or "unknown"
+        if not staff_available(store):
+            dispatcher.utter_message(response="utter_no_staff_available", hours=settings.hours_text)
+            return cleared + [SlotSet("pending_offer", "callback")]
+        if channel == VOICE_CHANNEL:
+            # a phone call is put through to the staff line (the voice channel dials it)
+            dispatcher.utter_message(response="utter_handoff_transfer")
+            return cleared
+        reason = tracker.get_slot("handoff_reason") or "requested"
+        handoff = store.open_handoff(
+            tracker.sender_id, channel, reason, urgent=reason == "emergency"
+        )
+        dispatcher.utter_message(
+            response="utter_handoff_queued",
+            position=store.queue_position(handoff.id) or 1,
+            minutes=store.estimated_wait_minutes(settings.default_wait_minutes),
+        )
+        return cleared + [SlotSet("handoff_active", True), SlotSet("handoff_reason", None)]
+
+
+class ActionForwardToStaff(Action):
+    """During a handoff: the person's message goes to the staff inbox; the bot stays quiet."""
+
+    def name(self) -> Text:
+        return "action_forward_to_staff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        store = handoff_store()
+        handoff = store.active_handoff(tracker.sender_id)
+        if handoff is None:
+            # staff ended it while the assistant was not told (e.g. it was restarting)
+            dispatcher.utter_message(response="utter_handoff_ended_ask_again")
+            return [SlotSet("handoff_active", False)]
+        urgent = (tracker.latest_message.get("intent") or {}).get("name") == "emergency"
+        store.add_person_message(handoff.id, person_text(tracker), urgent=urgent)
+        deliver_staff_messages(dispatcher, store, tracker.sender_id)
+        return []
+
+
+def deliver_staff_messages(
+    dispatcher: CollectingDispatcher, store: HandoffStore, conversation_id: str
+) -> int:
+    pending = store.undelivered_staff_messages(conversation_id)
+    for message in pending:
+        dispatcher.utter_message(
+            text=message["text"],
+            json_message={"type": STAFF_MESSAGE, "staff_name": message.get("staff_name")},
+        )
+    store.mark_delivered([m["id"] for m in pending])
+    return len(pending)
+
+
+class ActionDeliverStaffMessages(Action):
+    """Run by the inbox (Rasa's HTTP API) when staff reply: sends their messages to the person."""
+
+    def name(self) -> Text:
+        return "action_deliver_staff_messages"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        deliver_staff_messages(dispatcher, handoff_store(), tracker.sender_id)
+        return []
+
+
+class ActionEndHandoff(Action):
+    """Run by the inbox when staff close the handoff or return it: the assistant resumes."""
+
+    def name(self) -> Text:
+        return "action_end_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        store = handoff_store()
+        deliver_staff_messages(dispatcher, store, tracker.sender_id)
+        if store.active_handoff(tracker.sender_id) is not None:
+            return []  # still open (e.g. a second handoff was opened since): nothing to end
+        if tracker.get_slot("handoff_active"):
+            dispatcher.utter_message(response="utter_handoff_ended")
+        return [SlotSet("handoff_active", False)]
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """Name and a phone number or e-mail for a callback request."""
+
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        name = " ".join(str(value or "").split())
+        if not 1 <= len(name) <= 120:
+            dispatcher.utter_message(response="utter_invalid_callback_name")
+            return {"callback_name": None}
+        return {"callback_name": name}
+
+    def validate_callback_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        contact = str(value or "").strip()
+        digits = re.sub(r"\D", "", contact)
+        if EMAIL.match(contact) or (PHONE.match(contact) and 7 <= len(digits) <= 15):
+            return {"callback_contact": contact}
+        dispatcher.utter_message(response="utter_invalid_callback_contact")
+        return {"callback_contact": None}
+
+
+class ActionSubmitCallback(Action):
+    """Stores the callback request and tells the person what happens next."""
+
+    def name(self) -> Text:
+        return "action_submit_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        name, contact = tracker.get_slot("callback_name"), tracker.get_slot("callback_contact")
+        handoff_store().create_callback(
+            tracker.sender_id, tracker.get_latest_input_channel() or "unknown", name, contact
+        )
+        dispatcher.utter_message(
+            response="utter_callback_recorded", callback_name=name, callback_contact=contact
+        )
+        # the request is stored in the handoff database; the slots need not keep a copy
+        return [
+            SlotSet("callback_name", None),
+            SlotSet("callback_contact", None),
+            SlotSet("pending_offer", None),
+        ]

@@ -17,7 +17,15 @@ from typing import Iterable, List
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "lexicon", "custom_nlu")
+# what training reads: the emergency phrases and voice vocabulary are read at run time
+TRAINING_INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "data",
+    "lexicon/entities.yml",
+    "custom_nlu",
+    "dialogue",
+)
 MODELS_KEPT = 3
 
 

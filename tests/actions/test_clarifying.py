@@ -48,7 +48,8 @@ def test_something_else_after_a_suggestion_is_the_second_miss(dispatcher, make_t
     tracker = make_tracker(intent="something_else", slots={"fallback_misses": 1.0})
     events = run(ActionClarifyTopic(), dispatcher, tracker, domain)
     assert responses_sent(dispatcher) == ["utter_offer_staff"]
-    assert SlotSet("pending_offer", "staff") in events
+    assert SlotSet("pending_offer", "handoff") in events
+    assert SlotSet("handoff_reason", "misunderstood") in events
     assert SlotSet("fallback_misses", 2.0) in events
 
 
@@ -59,7 +60,9 @@ def test_something_else_on_its_own_asks_to_rephrase(dispatcher, make_tracker, do
 
 
 def test_saying_no_clears_the_offer(dispatcher, make_tracker, domain):
-    tracker = make_tracker(intent="deny", slots={"pending_offer": "staff", "fallback_misses": 2.0})
+    tracker = make_tracker(
+        intent="deny", slots={"pending_offer": "handoff", "fallback_misses": 2.0}
+    )
     events = run(ActionDeclineOffer(), dispatcher, tracker, domain)
     assert responses_sent(dispatcher) == ["utter_ok_what_else"]
     assert events == [SlotSet("pending_offer", None), SlotSet("fallback_misses", 0.0)]
@@ -67,4 +70,4 @@ def test_saying_no_clears_the_offer(dispatcher, make_tracker, domain):
 
 def test_offer_buttons_lead_to_a_person_or_back(domain):
     buttons = domain["responses"]["utter_offer_staff"][0]["buttons"]
-    assert [b["payload"] for b in buttons] == ["/request_human", "/deny"]
+    assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]

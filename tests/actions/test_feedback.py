@@ -16,7 +16,7 @@ def test_thumbs_down_apologises_and_offers_staff(dispatcher, make_tracker, domai
     tracker = make_tracker(intent="give_feedback", entities=[entity("feedback_value", "down")])
     events = run(dispatcher, tracker, domain)
     assert responses_sent(dispatcher) == ["utter_feedback_negative"]
-    assert events == [SlotSet("pending_offer", "staff")]
+    assert events == [SlotSet("pending_offer", "handoff"), SlotSet("handoff_reason", "feedback")]
 
 
 def test_thumbs_up_thanks(dispatcher, make_tracker, domain):

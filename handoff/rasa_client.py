@@ -1,0 +1,49 @@
+"""Tells the assistant (Rasa's HTTP API) that staff did something in a conversation.
+
+Staff replies and the end of a handoff are external events (Rasa's `trigger_intent`): the
+rules run the matching action, and its messages reach the person on the channel they last
+wrote from (`output_channel=latest`), so the web chat shows them live.
+"""
+
+from typing import Any, Dict, Optional
+from urllib.parse import quote
+
+import aiohttp
+
+STAFF_REPLY = "EXTERNAL_staff_reply"
+HANDOFF_ENDED = "EXTERNAL_handoff_ended"
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout_seconds: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+
+    async def trigger(self, conversation_id: str, intent: str) -> Dict[str, Any]:
+        url = (
+            f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+            f"?output_channel=latest&token={quote(self.token, safe='')}"
+        )
+        async with aiohttp.ClientSession(timeout=self.timeout) as session:
+            async with session.post(url, json={"name": intent}) as response:
+                response.raise_for_status()
+                return await response.json()
+
+    async def deliver_staff_messages(self, conversation_id: str) -> Dict[str, Any]:
+        return await self.trigger(conversation_id, STAFF_REPLY)
+
+    async def end_handoff(self, conversation_id: str) -> Dict[str, Any]:
+        return await self.trigger(conversation_id, HANDOFF_ENDED)
+
+    async def tracker(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        url = (
+            f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker"
+            f"?token={quote(self.token, safe='')}"
+        )
+        async with aiohttp.ClientSession(timeout=self.timeout) as session:
+            async with session.get(url) as response:
+                if response.status == 404:
+                    return None
+                response.raise_for_status()
+                return await response.json()

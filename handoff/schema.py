@@ -1,0 +1,116 @@
+"""Tables of the handoff database (SQLite by default, PostgreSQL by URL).
+
+Patient data is kept to what a handoff needs: the conversation id, the messages exchanged while
+staff handle it, and, for callback requests, a name and a way to reach the person. The bot part
+of the conversation stays in Rasa's tracker store and is read from there when staff open it.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    # only a hash of the cookie value is stored: a database leak does not leak sessions
+    Column("token_hash", String(64), primary_key=True),
+    Column("staff_id", Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(300), nullable=False, index=True),
+    Column("succeeded", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("conversation_id", String(255), nullable=False, index=True),
+    Column("channel", String(50), nullable=False),
+    # waiting -> claimed -> closed | returned (to the bot)
+    Column("status", String(20), nullable=False, index=True),
+    # requested | misunderstood | feedback | emergency
+    Column("reason", String(20), nullable=False),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", Integer, ForeignKey("staff.id"), nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("ended_by", Integer, ForeignKey("staff.id"), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("notified_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+handoff_messages = Table(
+    "handoff_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handoff_id", String(32), ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False),
+    Column("sender", String(10), nullable=False),  # person | staff
+    Column("staff_id", Integer, ForeignKey("staff.id"), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # staff messages: set once the assistant has sent it to the person's channel
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Index("ix_handoff_messages_handoff", "handoff_id", "id"),
+)
+
+callback_requests = Table(
+    "callback_requests",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("channel", String(50), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("contact", String(254), nullable=False),
+    Column("consented_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # open | done
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("handled_by", Integer, ForeignKey("staff.id"), nullable=True),
+    Column("handled_at", DateTime(timezone=True), nullable=True),
+    Column("notified_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("staff_id", Integer, ForeignKey("staff.id"), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("handoff_id", String(32), nullable=True),
+    Column("callback_id", String(32), nullable=True),
+    Column("detail", String(500), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+)

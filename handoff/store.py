@@ -1,0 +1,452 @@
+"""The handoff queue in the database: handoffs, their messages, callback requests, the audit log.
+
+Every write is a short transaction, so a process restart at any point leaves the queue
+consistent: an open handoff stays open, a staff message not yet delivered is delivered later.
+"""
+
+import datetime as dt
+import statistics
+import uuid
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence
+
+from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy.engine import Engine
+
+from handoff.schema import (
+    audit_log,
+    callback_requests,
+    handoff_messages,
+    handoffs,
+    metadata,
+    staff,
+    staff_sessions,
+)
+
+ACTIVE = ("waiting", "claimed")
+ENDED = ("closed", "returned")
+REASONS = ("requested", "misunderstood", "feedback", "emergency")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _aware(value: Optional[dt.datetime]) -> Optional[dt.datetime]:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def _row(row: Any) -> Dict[str, Any]:
+    return {
+        key: _aware(value) if isinstance(value, dt.datetime) else value
+        for key, value in row._mapping.items()
+    }
+
+
+@dataclass(frozen=True)
+class Handoff:
+    id: str
+    conversation_id: str
+    channel: str
+    status: str
+    reason: str
+    urgent: bool
+    created_at: dt.datetime
+    claimed_by: Optional[int]
+    claimed_at: Optional[dt.datetime]
+    ended_by: Optional[int]
+    ended_at: Optional[dt.datetime]
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Handoff":
+        data = _row(row)
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+
+def make_engine(db_url: str) -> Engine:
+    if db_url.startswith("sqlite"):
+        engine = create_engine(db_url, future=True, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+            cursor.close()
+
+        return engine
+    return create_engine(db_url, future=True, pool_pre_ping=True)
+
+
+class HandoffStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, db_url: str) -> "HandoffStore":
+        if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:///:memory:"):
+            from pathlib import Path
+
+            Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        store = cls(make_engine(db_url))
+        store.create_tables()
+        return store
+
+    def create_tables(self) -> None:
+        metadata.create_all(self.engine)
+
+    # --- the person's side (used by the actions) ------------------------------------------
+    def active_handoff(self, conversation_id: str) -> Optional[Handoff]:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(handoffs)
+                .where(handoffs.c.conversation_id == conversation_id)
+                .where(handoffs.c.status.in_(ACTIVE))
+                .order_by(handoffs.c.created_at.desc())
+            ).first()
+        return Handoff.from_row(row) if row else None
+
+    def open_handoff(
+        self, conversation_id: str, channel: str, reason: str, urgent: bool = False
+    ) -> Handoff:
+        """The conversation's open handoff, or a new one in the queue."""
+        if reason not in REASONS:
+            raise ValueError(f"unknown handoff reason '{reason}'")
+        existing = self.active_handoff(conversation_id)
+        if existing:
+            if urgent and not existing.urgent:
+                self._touch(existing.id, urgent=True)
+            return self.get_handoff(existing.id)  # type: ignore[return-value]
+        now = utcnow()
+        handoff_id = uuid.uuid4().hex
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(handoffs).values(
+                    id=handoff_id,
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    status="waiting",
+                    reason=reason,
+                    urgent=urgent,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return self.get_handoff(handoff_id)  # type: ignore[return-value]
+
+    def add_person_message(self, handoff_id: str, text: str, urgent: bool = False) -> int:
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                insert(handoff_messages).values(
+                    handoff_id=handoff_id,
+                    sender="person",
+                    text=text,
+                    created_at=now,
+                )
+            )
+            values: Dict[str, Any] = {"updated_at": now}
+            if urgent:
+                values["urgent"] = True
+            connection.execute(update(handoffs).where(handoffs.c.id == handoff_id).values(**values))
+        return int(result.inserted_primary_key[0])
+
+    def undelivered_staff_messages(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """Staff messages of the conversation not yet sent to the person, oldest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(handoff_messages, staff.c.name.label("staff_name"))
+                .join(handoffs, handoffs.c.id == handoff_messages.c.handoff_id)
+                .outerjoin(staff, staff.c.id == handoff_messages.c.staff_id)
+                .where(handoffs.c.conversation_id == conversation_id)
+                .where(handoff_messages.c.sender == "staff")
+                .where(handoff_messages.c.delivered_at.is_(None))
+                .order_by(handoff_messages.c.id)
+            ).all()
+        return [_row(row) for row in rows]
+
+    def mark_delivered(self, message_ids: Sequence[int]) -> None:
+        if not message_ids:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(handoff_messages)
+                .where(handoff_messages.c.id.in_(list(message_ids)))
+                .values(delivered_at=utcnow())
+            )
+
+    def queue_position(self, handoff_id: str) -> int:
+        """1 for the next handoff to be claimed."""
+        handoff = self.get_handoff(handoff_id)
+        if handoff is None or handoff.status != "waiting":
+            return 0
+        with self.engine.connect() as connection:
+            ahead = connection.execute(
+                select(func.count())
+                .select_from(handoffs)
+                .where(handoffs.c.status == "waiting")
+                .where(handoffs.c.created_at < handoff.created_at)
+            ).scalar_one()
+        return int(ahead) + 1
+
+    def estimated_wait_minutes(self, default: int, recent: int = 20) -> int:
+        """Median time to claim over recent handoffs, per person ahead in the queue."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(handoffs.c.created_at, handoffs.c.claimed_at)
+                .where(handoffs.c.claimed_at.is_not(None))
+                .order_by(handoffs.c.claimed_at.desc())
+                .limit(recent)
+            ).all()
+        waits = [
+            (_aware(claimed) - _aware(created)).total_seconds() / 60  # type: ignore[operator]
+            for created, claimed in rows
+        ]
+        return max(1, round(statistics.median(waits))) if waits else default
+
+    def staff_signed_in(self, within_seconds: int, now: Optional[dt.datetime] = None) -> bool:
+        since = (now or utcnow()) - dt.timedelta(seconds=within_seconds)
+        with self.engine.connect() as connection:
+            count = connection.execute(
+                select(func.count())
+                .select_from(staff_sessions)
+                .join(staff, staff.c.id == staff_sessions.c.staff_id)
+                .where(staff_sessions.c.last_seen >= since)
+                .where(staff_sessions.c.expires_at > (now or utcnow()))
+                .where(staff.c.disabled.is_(False))
+            ).scalar_one()
+        return count > 0
+
+    def create_callback(self, conversation_id: str, channel: str, name: str, contact: str) -> str:
+        now = utcnow()
+        callback_id = uuid.uuid4().hex
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(callback_requests).values(
+                    id=callback_id,
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    name=name,
+                    contact=contact,
+                    consented_at=now,
+                    status="open",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return callback_id
+
+    # --- the staff side (used by the inbox) ------------------------------------------------
+    def get_handoff(self, handoff_id: str) -> Optional[Handoff]:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
+        return Handoff.from_row(row) if row else None
+
+    def list_handoffs(
+        self, statuses: Sequence[str], claimed_by: Optional[int] = None, limit: int = 200
+    ) -> List[Handoff]:
+        query = select(handoffs).where(handoffs.c.status.in_(list(statuses)))
+        if claimed_by is not None:
+            query = query.where(handoffs.c.claimed_by == claimed_by)
+        query = query.order_by(handoffs.c.urgent.desc(), handoffs.c.created_at).limit(limit)
+        with self.engine.connect() as connection:
+            return [Handoff.from_row(row) for row in connection.execute(query).all()]
+
+    def messages(self, handoff_id: str, after_id: int = 0) -> List[Dict[str, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(handoff_messages, staff.c.name.label("staff_name"))
+                .outerjoin(staff, staff.c.id == handoff_messages.c.staff_id)
+                .where(handoff_messages.c.handoff_id == handoff_id)
+                .where(handoff_messages.c.id > after_id)
+                .order_by(handoff_messages.c.id)
+            ).all()
+        return [_row(row) for row in rows]
+
+    def claim(self, handoff_id: str, staff_id: int) -> bool:
+        """Claims a waiting handoff; False if someone else was quicker (or it ended)."""
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id)
+                .where(handoffs.c.status == "waiting")
+                .values(status="claimed", claimed_by=staff_id, claimed_at=now, updated_at=now)
+            )
+            if result.rowcount:
+                self._audit(connection, staff_id, "claim", handoff_id=handoff_id)
+        return bool(result.rowcount)
+
+    def add_staff_message(self, handoff_id: str, staff_id: int, text: str) -> int:
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                insert(handoff_messages).values(
+                    handoff_id=handoff_id,
+                    sender="staff",
+                    staff_id=staff_id,
+                    text=text,
+                    created_at=now,
+                )
+            )
+            connection.execute(
+                update(handoffs).where(handoffs.c.id == handoff_id).values(updated_at=now)
+            )
+            self._audit(connection, staff_id, "reply", handoff_id=handoff_id)
+        return int(result.inserted_primary_key[0])
+
+    def end(self, handoff_id: str, staff_id: int, outcome: str) -> bool:
+        """Closes the handoff (`closed`) or gives it back to the assistant (`returned`)."""
+        if outcome not in ENDED:
+            raise ValueError(f"unknown outcome '{outcome}'")
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id)
+                .where(handoffs.c.status.in_(ACTIVE))
+                .values(status=outcome, ended_by=staff_id, ended_at=now, updated_at=now)
+            )
+            if result.rowcount:
+                self._audit(connection, staff_id, outcome, handoff_id=handoff_id)
+        return bool(result.rowcount)
+
+    def list_callbacks(self, statuses: Sequence[str] = ("open",)) -> List[Dict[str, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(callback_requests)
+                .where(callback_requests.c.status.in_(list(statuses)))
+                .order_by(callback_requests.c.created_at)
+            ).all()
+        return [_row(row) for row in rows]
+
+    def mark_callback_done(self, callback_id: str, staff_id: int) -> bool:
+        now = utcnow()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(callback_requests)
+                .where(callback_requests.c.id == callback_id)
+                .where(callback_requests.c.status == "open")
+                .values(status="done", handled_by=staff_id, handled_at=now, updated_at=now)
+            )
+            if result.rowcount:
+                self._audit(connection, staff_id, "callback_done", callback_id=callback_id)
+        return bool(result.rowcount)
+
+    def latest_change(self) -> Optional[dt.datetime]:
+        """When anything in the queue last changed: what live views compare against."""
+        with self.engine.connect() as connection:
+            latest = [
+                connection.execute(select(func.max(handoffs.c.updated_at))).scalar_one(),
+                connection.execute(select(func.max(callback_requests.c.updated_at))).scalar_one(),
+            ]
+        known = [_aware(value) for value in latest if value is not None]
+        return max(known) if known else None
+
+    def unnotified(self) -> Dict[str, List[Dict[str, Any]]]:
+        with self.engine.connect() as connection:
+            new_handoffs = connection.execute(
+                select(handoffs).where(handoffs.c.notified_at.is_(None))
+            ).all()
+            new_callbacks = connection.execute(
+                select(callback_requests).where(callback_requests.c.notified_at.is_(None))
+            ).all()
+        return {
+            "handoffs": [_row(r) for r in new_handoffs],
+            "callbacks": [_row(r) for r in new_callbacks],
+        }
+
+    def mark_notified(self, handoff_ids: Sequence[str], callback_ids: Sequence[str]) -> None:
+        now = utcnow()
+        with self.engine.begin() as connection:
+            if handoff_ids:
+                connection.execute(
+                    update(handoffs)
+                    .where(handoffs.c.id.in_(list(handoff_ids)))
+                    .values(notified_at=now)
+                )
+            if callback_ids:
+                connection.execute(
+                    update(callback_requests)
+                    .where(callback_requests.c.id.in_(list(callback_ids)))
+                    .values(notified_at=now)
+                )
+
+    def audit(self, staff_id: Optional[int], action: str, **details: Any) -> None:
+        with self.engine.begin() as connection:
+            self._audit(connection, staff_id, action, **details)
+
+    def audit_entries(self, limit: int = 500) -> List[Dict[str, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+            ).all()
+        return [_row(row) for row in rows]
+
+    def delete_older_than(self, cutoff: dt.datetime) -> Dict[str, int]:
+        """Retention: ended handoffs (with their messages) and handled callbacks before cutoff."""
+        with self.engine.begin() as connection:
+            old = select(handoffs.c.id).where(
+                and_(handoffs.c.status.in_(ENDED), handoffs.c.ended_at < cutoff)
+            )
+            old_ids = [row[0] for row in connection.execute(old).all()]
+            if old_ids:
+                connection.execute(
+                    delete(handoff_messages).where(handoff_messages.c.handoff_id.in_(old_ids))
+                )
+                connection.execute(delete(handoffs).where(handoffs.c.id.in_(old_ids)))
+            callbacks = connection.execute(
+                delete(callback_requests).where(
+                    and_(
+                        callback_requests.c.status == "done",
+                        or_(callback_requests.c.handled_at < cutoff),
+                    )
+                )
+            )
+            self._audit(
+                connection,
+                None,
+                "retention",
+                detail=f"{len(old_ids)} handoffs, {callbacks.rowcount} callbacks",
+            )
+        return {"handoffs": len(old_ids), "callbacks": int(callbacks.rowcount)}
+
+    # --- internals -------------------------------------------------------------------------
+    def _touch(self, handoff_id: str, **values: Any) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id)
+                .values(updated_at=utcnow(), **values)
+            )
+
+    @staticmethod
+    def _audit(connection: Any, staff_id: Optional[int], action: str, **details: Any) -> None:
+        connection.execute(
+            insert(audit_log).values(
+                staff_id=staff_id,
+                action=action,
+                at=utcnow(),
+                handoff_id=details.get("handoff_id"),
+                callback_id=details.get("callback_id"),
+                detail=details.get("detail"),
+            )
+        )
+
+
+_stores: Dict[str, HandoffStore] = {}
+
+
+def get_store(db_url: str) -> HandoffStore:
+    """One store (engine and connection pool) per database per process, created on first use."""
+    if db_url not in _stores:
+        _stores[db_url] = HandoffStore.from_url(db_url)
+    return _stores[db_url]
