@@ -1,0 +1,1 @@
+"""`make bench`: this assistant against the stock `rasa init` assistant, side by side."""
