@@ -1,0 +1,125 @@
+"""The web chat widget in a real headless Chromium, against the real running assistant.
+
+One assistant (action server + Rasa server + the demo page's static site) per test session;
+one fresh browser context (empty localStorage) per test. Needs `widget/dist/` built
+(`cd widget && npm ci && npm run build`) and Debian's Chromium (`apt-get install -y chromium`).
+"""
+
+import shutil
+from pathlib import Path
+from typing import Callable, Iterator, List
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from devtools.model import ROOT
+from devtools.serve import Stack
+from devtools.static_site import demo_available
+from tests.integration.conftest import free_port, make_stack
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without these, Chromium stalls on this machine's closed network (first-run and update checks).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "results" / "screenshots"
+TIMEOUT_MS = 30_000  # the longest wait for the assistant's reply; tests wait for selectors
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture(scope="session")
+def widget_stack(tmp_path_factory) -> Iterator[Stack]:
+    if not demo_available():
+        pytest.fail("widget/dist/ is not built: cd widget && npm ci && npm run build")
+    stack = make_stack(tmp_path_factory.mktemp("widget-assistant"))
+    stack.web_port = free_port()
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+class BrowserSession:
+    """A browser context on the demo page, recording script errors and dialogs."""
+
+    def __init__(self, browser: Browser, stack: Stack, **context_options) -> None:
+        self.stack = stack
+        self.context: BrowserContext = browser.new_context(**context_options)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.errors: List[str] = []
+        self.dialogs: List[str] = []
+
+    def new_page(self) -> Page:
+        page = self.context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+        def on_dialog(dialog) -> None:
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        return page
+
+    def demo_url(self, server: str = "") -> str:
+        server = server or self.stack.rasa_url
+        return f"http://localhost:{self.stack.web_port}/?server={server}"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def open_session(browser, widget_stack) -> Iterator[Callable[..., BrowserSession]]:
+    """Opens browser contexts (Playwright context options as keywords); after the test, closes
+    them and fails the test if a script error happened on any of their pages."""
+    sessions: List[BrowserSession] = []
+
+    def factory(**context_options) -> BrowserSession:
+        session = BrowserSession(browser, widget_stack, **context_options)
+        sessions.append(session)
+        return session
+
+    yield factory
+    errors = [error for session in sessions for error in session.errors]
+    for session in sessions:
+        session.close()
+    assert errors == [], f"script errors on the page: {errors}"
+
+
+@pytest.fixture
+def session(open_session) -> BrowserSession:
+    return open_session(viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def mobile_session(open_session) -> BrowserSession:
+    return open_session(
+        viewport={"width": 320, "height": 640},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,14 @@
+// Bundles src/ into one minified file: dist/ms-assistant-widget.js.
+import { build } from "esbuild";
+
+await build({
+  entryPoints: ["src/index.js"],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020", "chrome90", "firefox90", "safari15"],
+  outfile: "dist/ms-assistant-widget.js",
+  legalComments: "eof", // keeps the dependencies' licence notices
+  sourcemap: false,
+  logLevel: "info",
+});
