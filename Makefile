@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
-        test-stories eval tune-fallback clean
+        test-stories eval tune-fallback widget widget-test chromium clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -35,8 +35,26 @@ spacy: $(VENV)/.installed ## build the project's spaCy pipeline (only if the lex
 train: setup ## train a model if training data, domain or config changed since the last one
 	$(PY) -m devtools.model train
 
+# --- the web chat widget (npm) ---------------------------------------------------------------
+WIDGET_STAMP := widget/node_modules/.package-lock.json
+WIDGET_JS := widget/dist/ms-assistant-widget.js
+
+$(WIDGET_STAMP): widget/package.json widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund
+
+$(WIDGET_JS): $(WIDGET_STAMP) $(wildcard widget/src/*.js) widget/scripts/build.mjs
+	cd widget && npm run build && npm run size
+
+widget: $(WIDGET_JS) ## build the web chat widget (widget/dist/) and print its gzipped size
+
+widget-test: $(WIDGET_STAMP) ## the widget's unit tests (vitest + jsdom)
+	cd widget && npm test
+
+chromium: ## Debian's Chromium, for the browser tests (Playwright drives it)
+	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
+
 # --- running --------------------------------------------------------------------------------
-run: train ## set up, train if needed, start the action server and the Rasa server
+run: train widget ## set up, train if needed, start the assistant and the web chat demo
 	$(PY) -m devtools.serve
 
 shell: train ## chat with the assistant in the terminal
@@ -45,7 +63,7 @@ shell: train ## chat with the assistant in the terminal
 	 $(RASA) shell --model $$($(PY) -m devtools.model path) --endpoints endpoints.yml
 
 # --- checks ---------------------------------------------------------------------------------
-test: train check pytest test-stories eval ## set up and run every check
+test: train check widget-test pytest test-stories eval ## set up and run every check
 
 check: lint evidence-check validate ## fast static checks
 
@@ -59,7 +77,7 @@ evidence-check: setup ## refuse a broken or stale evidence store
 validate: setup ## rasa data validate, warnings are errors
 	$(RASA) data validate --fail-on-warnings
 
-pytest: train ## unit and integration tests
+pytest: train widget chromium ## unit, integration and browser tests
 	$(PY) -m pytest
 
 test-stories: train ## Rasa test stories (tests/test_*.yml)
@@ -74,4 +92,4 @@ tune-fallback: train ## measure the best FallbackClassifier thresholds (results/
 	$(PY) -m devtools.tune_fallback
 
 clean: ## remove built artefacts (keeps the venv and conversations)
-	rm -rf build models results .rasa
+	rm -rf build models results .rasa widget/dist

@@ -31,6 +31,17 @@ ITEM_FIELDS = ("id", "answer", "spoken", "evidence_kind", "last_reviewed")
 TOPIC_FIELDS = ("id", "intent", "title", "spoken_title")
 
 
+def list_followed_by_text(text: str) -> bool:
+    """A line of text right after a list item: markdown would make it part of that item."""
+    lines = text.split("\n")
+    return any(
+        current.lstrip().startswith("- ")
+        and following.strip()
+        and not following.lstrip().startswith("- ")
+        for current, following in zip(lines, lines[1:], strict=False)
+    )
+
+
 def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
     """Every reason not to trust the store, one line each, naming the item at fault."""
     today = today or dt.date.today()
@@ -73,6 +84,9 @@ def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
                 problems.append(f"{name} cites unknown source '{source_id}'")
         if item.get("topic") not in known_topics:
             problems.append(f"{name} has unknown topic '{item.get('topic')}'")
+        for field in ("answer", "details"):
+            if list_followed_by_text(str(item.get(field) or "")):
+                problems.append(f"{name} {field}: a paragraph follows a list without a blank line")
         kind = item.get("evidence_kind")
         if kind and kind not in EVIDENCE_KINDS:
             problems.append(f"{name} has unknown evidence_kind '{kind}'")

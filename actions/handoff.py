@@ -29,12 +29,14 @@ def handoff_store() -> HandoffStore:
     return get_store(get_settings().db_url)
 
 
-def staff_available(store: HandoffStore, now: Optional[dt.datetime] = None) -> bool:
+def staff_available(store: HandoffStore, channel: str, now: Optional[dt.datetime] = None) -> bool:
+    """On duty, and (for the chat) someone signed in to the inbox. A phone call goes to the
+    staff line, which does not depend on the inbox."""
     settings = get_settings()
     now = now or dt.datetime.now(dt.timezone.utc)
-    return settings.on_duty.is_on_duty(now) and store.staff_signed_in(
-        settings.presence_seconds, now
-    )
+    if not settings.on_duty.is_on_duty(now):
+        return False
+    return channel == VOICE_CHANNEL or store.staff_signed_in(settings.presence_seconds, now)
 
 
 def person_text(tracker: Tracker) -> str:
@@ -54,6 +56,9 @@ class ActionOfferStaff(Action):
     ) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         reason = REASON_BY_INTENT.get(intent, "misunderstood")
+        if reason == "emergency" and tracker.get_latest_input_channel() == VOICE_CHANNEL:
+            # on the phone the urgent help already offered the transfer: don't ask again
+            return []
         dispatcher.utter_message(
             response="utter_offer_staff_urgent" if reason == "emergency" else "utter_offer_staff"
         )
@@ -89,11 +94,12 @@ class ActionOpenHandoff(Action):
         store = handoff_store()
         cleared = [SlotSet("pending_offer", None), SlotSet("fallback_misses", 0.0)]
         channel = tracker.get_latest_input_channel() or "unknown"
-        if not staff_available(store):
+        if not staff_available(store, channel):
             dispatcher.utter_message(response="utter_no_staff_available", hours=settings.hours_text)
             return cleared + [SlotSet("pending_offer", "callback")]
         if channel == VOICE_CHANNEL:
-            # a phone call is put through to the staff line (the voice channel dials it)
+            # a phone call is put through to the staff line (the voice channel dials it, or
+            # says whom to call when no number is configured)
             dispatcher.utter_message(response="utter_handoff_transfer")
             return cleared
         reason = tracker.get_slot("handoff_reason") or "requested"

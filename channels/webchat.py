@@ -9,16 +9,26 @@ Same protocol as Rasa's `socketio` channel (`session_request` → `session_confi
   any payload that is not `{"data": ...}`), so a widget could not tell which answer a list of
   citations belongs to;
 - a `history` event after `session_confirm` with the conversation so far, read from the tracker
-  store, so a reload or a second tab shows the same conversation.
+  store, so a reload or a second tab shows the same conversation;
+- a `user_echo` event to the person's other open tabs with what they just sent, so every tab
+  shows the question, not only the answer;
+- an allow-list of the sites that may embed the chat (`allowed_origins`, or
+  WEBCHAT_ALLOWED_ORIGINS, comma-separated); Rasa's channel accepts any origin;
+- with `redis_url` (or WEBCHAT_REDIS_URL) set, socket.io rooms are shared through Redis, so a
+  message produced by any Sanic worker or replica (a staff reply, say) reaches the person's
+  socket wherever it is connected. Clients still need sticky sessions for long-polling.
 
 Registered in credentials.yml as `channels.webchat.WebChatInput`.
 """
 
 import inspect
+import json
 import logging
+import os
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+import socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -27,6 +37,7 @@ from sanic import Blueprint, Sanic
 logger = logging.getLogger(__name__)
 
 HISTORY_EVENT = "history"
+ECHO_EVENT = "user_echo"
 HISTORY_LIMIT = 200  # messages; older ones stay stored, the widget shows the recent past
 
 
@@ -51,6 +62,8 @@ def conversation_history(events: List[Any], limit: int = HISTORY_LIMIT) -> List[
     messages: List[Dict[Text, Any]] = []
     for event in events:
         if isinstance(event, UserUttered) and event.text is not None:
+            if (event.metadata or {}).get("is_external"):
+                continue  # staff-inbox events (Rasa's trigger_intent): nobody typed them
             shown = (event.metadata or {}).get("display") or event.text
             messages.append({"sender": "user", "text": shown, "timestamp": event.timestamp})
         elif isinstance(event, BotUttered):
@@ -88,10 +101,13 @@ class WebChatInput(SocketIOInput):
     def name(cls) -> Text:
         return "webchat"
 
+    redis_url: Optional[Text] = None
+    allowed_origins: List[Text] = []
+
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
         credentials = credentials or {}
-        return cls(
+        channel = cls(
             credentials.get("user_message_evt", "user_uttered"),
             credentials.get("bot_message_evt", "bot_uttered"),
             credentials.get("namespace"),
@@ -101,6 +117,12 @@ class WebChatInput(SocketIOInput):
             credentials.get("jwt_method", "HS256"),
             credentials.get("metadata_key", "metadata"),
         )
+        channel.redis_url = credentials.get("redis_url") or os.environ.get("WEBCHAT_REDIS_URL")
+        origins = credentials.get("allowed_origins") or os.environ.get("WEBCHAT_ALLOWED_ORIGINS")
+        if isinstance(origins, str):
+            origins = [o.strip() for o in origins.split(",") if o.strip()]
+        channel.allowed_origins = list(origins or [])
+        return channel
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
         if self.sio is None:
@@ -109,7 +131,8 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Rasa's blueprint sets up connect / session_request / user_uttered; we wrap the
-        # message handler so replies go through WebChatOutput, and add the history event.
+        # message handler so replies go through WebChatOutput and other tabs see the message,
+        # and replace session_request (history, awaited rooms).
         webchat = self
 
         async def handle_with_webchat_output(message: UserMessage) -> None:
@@ -118,6 +141,12 @@ class WebChatInput(SocketIOInput):
 
         blueprint: SocketBlueprint = super().blueprint(handle_with_webchat_output)
         sio = self.sio
+        if self.allowed_origins:
+            sio.eio.cors_allowed_origins = self.allowed_origins  # engine.io checks each connect
+        if self.redis_url:
+            # before the first connection, so the server initialises the shared manager
+            sio.manager = socketio.AsyncRedisManager(self.redis_url)
+            sio.manager.set_server(sio)
 
         @blueprint.listener("before_server_start")
         async def remember_app(app: Sanic, _loop: Any) -> None:
@@ -135,7 +164,36 @@ class WebChatInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=webchat.namespace)
             await webchat.send_history(sid, session_id)
 
+        rasa_handle_message = sio.handlers[self.namespace or "/"][self.user_message_evt]
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Dict) -> None:
+            await webchat.echo_to_other_tabs(sid, data)
+            await rasa_handle_message(sid, data)
+
         return blueprint
+
+    async def echo_to_other_tabs(self, sid: Text, data: Any) -> None:
+        if not self.session_persistence or not isinstance(data, dict):
+            return
+        session_id = data.get("session_id")
+        metadata = data.get(self.metadata_key) or {}
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                metadata = {}
+        shown = (metadata.get("display") if isinstance(metadata, dict) else None) or data.get(
+            "message"
+        )
+        if session_id and shown:
+            await self.sio.emit(
+                ECHO_EVENT,
+                {"text": shown},
+                room=session_id,
+                skip_sid=sid,
+                namespace=self.namespace,
+            )
 
     async def send_history(self, sid: Text, session_id: Text) -> None:
         app = getattr(self, "app", None)

@@ -1,11 +1,14 @@
-"""Starts the assistant: the action server, then the Rasa server (REST + socket.io + HTTP API).
+"""Starts the assistant: the action server, then the Rasa server (REST + socket.io + HTTP API),
+and the staff inbox (inbox/, on INBOX_PORT, default 8090).
 
     python -m devtools.serve            # what `make run` does, after set-up and training
 
-Waits until both answer, prints where to talk to the assistant, and stops both on Ctrl-C or
-when either one exits. Tests use `Stack` to start the same processes on their own ports.
+Waits until all answer, prints where to talk to the assistant and where staff sign in, and
+stops them all on Ctrl-C or when one exits. Tests use `Stack` to start the same processes on
+their own ports (the inbox only with `inbox_port`).
 """
 
+import hashlib
 import os
 import secrets
 import signal
@@ -18,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import yaml
+
 from devtools.model import ROOT, current_model_path
 from devtools.static_site import StaticSite
 
@@ -25,18 +30,40 @@ VAR_DIR = ROOT / "var"
 # Conversations are health information: Rasa's telemetry and error reports stay off.
 PRIVATE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 TOKEN_FILE = VAR_DIR / "rasa_token"
+VOICE_CHANNEL = "channels.voice.VoiceInput"
+
+
+def local_secret(variable: str, file_name: str) -> str:
+    """A secret from the environment, or one generated once for this checkout (var/)."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    VAR_DIR.mkdir(exist_ok=True)
+    path = VAR_DIR / file_name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def api_token() -> str:
     """The HTTP API token: RASA_AUTH_TOKEN, or one generated once for this checkout."""
-    token = os.environ.get("RASA_AUTH_TOKEN")
-    if token:
-        return token
+    return local_secret("RASA_AUTH_TOKEN", TOKEN_FILE.name)
+
+
+def effective_credentials(path: Path, env: Dict[str, str]) -> Path:
+    """The channels to start: credentials.yml, less the phone channel when Twilio is not
+    configured (no TWILIO_AUTH_TOKEN), so the assistant still starts for web and REST."""
+    channels = yaml.safe_load(path.read_text()) or {}
+    insecure = env.get("VOICE_DEV_INSECURE", "").lower() in ("1", "true", "yes")
+    if VOICE_CHANNEL not in channels or env.get("TWILIO_AUTH_TOKEN") or insecure:
+        return path
+    del channels[VOICE_CHANNEL]
     VAR_DIR.mkdir(exist_ok=True)
-    if not TOKEN_FILE.exists():
-        TOKEN_FILE.write_text(secrets.token_urlsafe(24))
-        TOKEN_FILE.chmod(0o600)
-    return TOKEN_FILE.read_text().strip()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    reduced = VAR_DIR / f"credentials-without-voice-{digest}.yml"
+    reduced.write_text(yaml.safe_dump(channels))
+    return reduced
 
 
 def wait_until_up(url: str, deadline: float, process: subprocess.Popen) -> None:
@@ -64,6 +91,8 @@ class Stack:
     log_dir: Path = VAR_DIR / "logs"
     extra_env: Dict[str, str] = field(default_factory=dict)
     web_port: Optional[int] = None  # serve the web chat demo page too
+    inbox_port: Optional[int] = None  # run the staff inbox too (python -m inbox)
+    inbox_env: Dict[str, str] = field(default_factory=dict)  # INBOX_* settings for it
     processes: List[subprocess.Popen] = field(default_factory=list)
     site: Optional[StaticSite] = None
 
@@ -71,15 +100,25 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://localhost:{self.rasa_port}"
 
-    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+    @property
+    def inbox_url(self) -> str:
+        return f"http://localhost:{self.inbox_port}"
+
+    def _spawn(
+        self,
+        name: str,
+        args: List[str],
+        module: str = "rasa",
+        env: Optional[Dict[str, str]] = None,
+    ) -> subprocess.Popen:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own handle
             process = subprocess.Popen(
-                [sys.executable, "-m", "rasa", *args],
+                [sys.executable, "-m", module, *args],
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, **PRIVATE_ENV, **self.extra_env},
+                env={**self.environment, **(env or {})},
                 start_new_session=True,  # Ctrl-C reaches us; we stop the servers in order
             )
         self.processes.append(process)
@@ -97,31 +136,66 @@ class Stack:
             f"actions-{self.action_port}",
             ["run", "actions", "--actions", "actions", "--port", str(self.action_port)],
         )
-        rasa = self._spawn(
-            f"rasa-{self.rasa_port}",
-            [
-                "run",
-                "--model",
-                str(model),
-                "--port",
-                str(self.rasa_port),
-                "--credentials",
-                str(self.credentials),
-                "--endpoints",
-                str(self.endpoints),
-                "--enable-api",
-                "--auth-token",
-                self.token,
-                "--cors",
-                "*",
-            ],
-        )
+        rasa = self._spawn(f"rasa-{self.rasa_port}", self._rasa_args(model, self.rasa_port))
+        inbox = self._spawn_inbox() if self.inbox_port else None
         if self.web_port:
             self.site = StaticSite(self.web_port)
             self.site.start()
         wait_until_up(f"http://localhost:{self.action_port}/health", deadline, actions)
         wait_until_up(f"{self.rasa_url}/status?token={self.token}", deadline, rasa)
+        if inbox is not None:
+            wait_until_up(f"{self.inbox_url}/health", deadline, inbox)
         return time.monotonic() - started
+
+    def _spawn_inbox(self) -> subprocess.Popen:
+        """The staff inbox, on the same handoff database (HANDOFF_DB_URL) and this Rasa server."""
+        return self._spawn(
+            f"inbox-{self.inbox_port}",
+            [],
+            module="inbox",
+            env={
+                "INBOX_PORT": str(self.inbox_port),
+                "INBOX_RASA_URL": self.rasa_url,
+                "INBOX_RASA_TOKEN": self.token,
+                **self.inbox_env,
+            },
+        )
+
+    @property
+    def environment(self) -> Dict[str, str]:
+        # conversation ids of phone calls are an HMAC of the call id with this secret
+        generated = {"VOICE_SENDER_SECRET": local_secret("VOICE_SENDER_SECRET", "voice_secret")}
+        return {**os.environ, **PRIVATE_ENV, **generated, **self.extra_env}
+
+    @property
+    def voice_enabled(self) -> bool:
+        return effective_credentials(self.credentials, self.environment) == self.credentials
+
+    def _rasa_args(self, model: Path, port: int) -> List[str]:
+        return [
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(port),
+            "--credentials",
+            str(effective_credentials(self.credentials, self.environment)),
+            "--endpoints",
+            str(self.endpoints),
+            "--enable-api",
+            "--auth-token",
+            self.token,
+            "--cors",
+            "*",
+        ]
+
+    def start_replica(self, port: int, timeout: float = 180.0) -> str:
+        """Another Rasa server on the same model, endpoints and action server (scale-out)."""
+        model = self.model or current_model_path()
+        replica = self._spawn(f"rasa-{port}", self._rasa_args(model, port))
+        url = f"http://localhost:{port}"
+        wait_until_up(f"{url}/status?token={self.token}", time.monotonic() + timeout, replica)
+        return url
 
     def stop(self) -> None:
         if self.site:
@@ -150,8 +224,12 @@ def main() -> int:
         rasa_port=int(os.environ.get("RASA_PORT", "5005")),
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
         web_port=int(os.environ.get("WEB_PORT", "8080")),
+        inbox_port=int(os.environ.get("INBOX_PORT", "8090")),
+        # a local run on plain http://localhost; set INBOX_ENV=production and the INBOX_*
+        # secrets (.env.example) to run with the production checks
+        inbox_env={"INBOX_ENV": os.environ.get("INBOX_ENV", "development")},
     )
-    print("Starting the action server and the Rasa server (logs in var/logs/) ...")
+    print("Starting the action server, the Rasa server and the staff inbox (logs in var/logs/) ...")
     try:
         seconds = stack.start()
     except (RuntimeError, TimeoutError, FileNotFoundError) as problem:
@@ -159,6 +237,11 @@ def main() -> int:
         stack.stop()
         return 1
     url = stack.rasa_url
+    voice = (
+        f"{url}/webhooks/voice/webhook (point a Twilio number at it: docs/voice.md)"
+        if stack.voice_enabled
+        else "off: set TWILIO_AUTH_TOKEN to take calls (docs/voice.md)"
+    )
     print(
         f"""
 The assistant is ready (started in {seconds:.1f} s).
@@ -167,6 +250,9 @@ The assistant is ready (started in {seconds:.1f} s).
   Web chat:   http://localhost:{stack.web_port}/  (demo page hosting the widget)
   socket.io:  {url}/socket.io  (events: session_request, user_uttered, bot_uttered, history)
   HTTP API:   {url}/status?token=<token>  (token: RASA_AUTH_TOKEN or var/rasa_token)
+  Staff inbox: {stack.inbox_url}/  (add an account first:
+              python -m inbox.accounts create --email you@example.org --name "Your Name")
+  Phone:      {voice}
 Press Ctrl-C to stop."""
     )
     stopping = False

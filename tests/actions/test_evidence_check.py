@@ -94,6 +94,10 @@ def test_a_good_store_has_no_problems():
         ),
         (lambda r: r["items"].pop(1), "topic 'risk' has no evidence items"),
         (lambda r: r["items"][1].update(primary=False), "topic 'risk' has no primary item"),
+        (
+            lambda r: r["items"][0].update(answer="Risks:\n- infection\nMore text."),
+            "item 'cost.us' (?) answer: a paragraph follows a list without a blank line",
+        ),
     ],
 )
 def test_each_problem_is_refused_and_names_the_offender(break_it, expected):

@@ -59,6 +59,21 @@ def test_after_an_emergency_staff_are_offered_as_urgent(dispatcher, make_tracker
     assert SlotSet("handoff_reason", "emergency") in events
 
 
+def test_on_the_phone_an_emergency_does_not_ask_about_staff_again(dispatcher, make_tracker, domain):
+    tracker = with_channel(make_tracker("emergency"), "voice")
+    assert run(ActionOfferStaff(), dispatcher, tracker, domain) == []
+    assert dispatcher.messages == []
+
+
+def test_a_phone_call_outside_hours_gets_a_callback_offer(
+    queue, monkeypatch, dispatcher, make_tracker, domain
+):
+    monkeypatch.setenv("HANDOFF_HOURS", "never")
+    get_settings.cache_clear()
+    run(ActionOpenHandoff(), dispatcher, with_channel(make_tracker("affirm"), "voice"), domain)
+    assert responses_sent(dispatcher) == ["utter_no_staff_available"]
+
+
 def test_consent_with_staff_on_duty_joins_the_queue(queue, dispatcher, make_tracker, domain):
     sign_in_staff(queue)
     tracker = with_channel(make_tracker("affirm", slots={"handoff_reason": "feedback"}), "webchat")
@@ -87,8 +102,9 @@ def test_outside_hours_offers_a_callback(queue, monkeypatch, dispatcher, make_tr
     assert responses_sent(dispatcher) == ["utter_no_staff_available"]
 
 
-def test_a_phone_call_is_put_through(queue, dispatcher, make_tracker, domain):
-    sign_in_staff(queue)
+def test_a_phone_call_is_put_through_even_with_nobody_in_the_inbox(
+    queue, dispatcher, make_tracker, domain
+):
     tracker = with_channel(make_tracker("affirm"), "voice")
     events = run(ActionOpenHandoff(), dispatcher, tracker, domain)
     assert responses_sent(dispatcher) == ["utter_handoff_transfer"]

@@ -1,10 +1,14 @@
 """The web chat socket.io channel: one event per message, session persistence, history."""
 
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
 import socketio
+
+from tests.integration.conftest import make_stack
 
 pytestmark = pytest.mark.server
 
@@ -23,11 +27,12 @@ class WebChatSession:
 
     def __init__(self, url, session_id):
         self.session_id = session_id
-        self.bot, self.history, self.confirmed = [], [], []
+        self.bot, self.history, self.confirmed, self.echoes = [], [], [], []
         self.client = socketio.Client()
         self.client.on("bot_uttered", self.bot.append)
         self.client.on("history", self.history.append)
         self.client.on("session_confirm", self.confirmed.append)
+        self.client.on("user_echo", self.echoes.append)
         self.client.connect(url, socketio_path="/socket.io", transports=["websocket"])
         self.client.emit("session_request", {"session_id": session_id})
         wait_for(lambda: self.confirmed)
@@ -91,3 +96,43 @@ def test_a_new_session_has_an_empty_history(assistant):
     finally:
         session.close()
     assert session.history == [{"messages": []}]
+
+
+def test_a_second_tab_sees_the_question_as_well_as_the_answer(assistant):
+    session_id = uuid.uuid4().hex
+    first = WebChatSession(assistant.rasa_url, session_id)
+    second = WebChatSession(assistant.rasa_url, session_id)
+    try:
+        first.say("/ask_cost_insurance", metadata={"display": "Cost"})
+        wait_for(lambda: second.echoes and second.bot)
+    finally:
+        first.close()
+        second.close()
+    assert second.echoes == [{"text": "Cost"}] and first.echoes == []
+    assert second.bot[0]["custom"]["topic"] == "cost_insurance"
+
+
+def handshake_status(url, origin):
+    """The engine.io handshake a browser on `origin` would make (long-polling)."""
+    request = urllib.request.Request(
+        f"{url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code
+
+
+def test_only_allowed_sites_may_connect(tmp_path):
+    credentials = tmp_path / "credentials.yml"
+    credentials.write_text(
+        "rest:\nchannels.webchat.WebChatInput:\n  session_persistence: true\n"
+        "  allowed_origins: ['https://clinic.example']\n"
+    )
+    stack = make_stack(tmp_path)
+    stack.credentials = credentials
+    with stack:
+        assert handshake_status(stack.rasa_url, "https://clinic.example") == 200
+        assert handshake_status(stack.rasa_url, "https://elsewhere.example") == 400
