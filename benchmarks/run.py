@@ -228,6 +228,7 @@ def main() -> int:
     else:
         (work / "endpoints.yml").write_text(
             f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
+            "  enable_selective_domain: true\n"
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {work / 'bench.db'}\n"
         )
         stack = Stack(
