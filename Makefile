@@ -7,30 +7,35 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(PY) -m rasa
 SPACY_MODEL := build/spacy/ms_en
+ENCODER := build/minilm
 export TF_CPP_MIN_LOG_LEVEL := 2
 # Conversations are health information: Rasa's telemetry and error reports stay off.
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
-        test-stories eval tune-fallback widget widget-test chromium clean
+        test-stories eval tune-fallback widget widget-test chromium encoder staff-account \
+        retention bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 # --- set-up ---------------------------------------------------------------------------------
-$(VENV)/.installed: requirements/rasa.txt requirements/actions.txt requirements/dev.txt requirements/models.txt requirements/constraints.txt
+$(VENV)/.installed: requirements/rasa.txt requirements/actions.txt requirements/inbox.txt requirements/dev.txt requirements/models.txt requirements/constraints.txt
 	@PYBIN=$$(command -v python$(basename $(PYTHON_VERSION)) || true); \
 	 [ -n "$$PYBIN" ] || PYBIN=$$(pyenv root 2>/dev/null)/versions/$(PYTHON_VERSION)/bin/python; \
 	 [ -x "$$PYBIN" ] || { echo "Python $(PYTHON_VERSION) is required (Rasa 3.6 supports 3.8-3.10)"; exit 1; }; \
 	 [ -x $(PY) ] || "$$PYBIN" -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements/rasa.txt -r requirements/actions.txt -r requirements/dev.txt
+	$(PY) -m pip install --quiet -r requirements/rasa.txt -r requirements/actions.txt -r requirements/inbox.txt -r requirements/dev.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements/models.txt
 	@touch $@
 
-setup: $(VENV)/.installed spacy ## create the Python 3.10 venv, install pinned deps, build spaCy
+setup: $(VENV)/.installed spacy encoder ## create the Python 3.10 venv, install pinned deps, build spaCy and the encoder
 
 spacy: $(VENV)/.installed ## build the project's spaCy pipeline (only if the lexicon changed)
 	$(PY) -m custom_nlu.spacy_pipeline $(SPACY_MODEL)
+
+encoder: $(VENV)/.installed ## build the sentence encoder (TensorFlow Lite) if its weights changed
+	$(PY) -m custom_nlu.minilm_build $(ENCODER)
 
 train: setup ## train a model if training data, domain or config changed since the last one
 	$(PY) -m devtools.model train
@@ -54,13 +59,19 @@ chromium: ## Debian's Chromium, for the browser tests (Playwright drives it)
 	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 # --- running --------------------------------------------------------------------------------
-run: train widget ## set up, train if needed, start the assistant and the web chat demo
+run: train widget ## set up, train if needed, start the assistant, the web chat demo and the staff inbox
 	$(PY) -m devtools.serve
 
 shell: train ## chat with the assistant in the terminal
 	@$(RASA) run actions --actions actions --port 5055 > /dev/null 2>&1 & ACTIONS=$$!; \
 	 trap "kill $$ACTIONS" EXIT; \
 	 $(RASA) shell --model $$($(PY) -m devtools.model path) --endpoints endpoints.yml
+
+staff-account: setup ## add a staff inbox account: make staff-account EMAIL=lee@clinic.example NAME="Lee Smith"
+	$(PY) -m inbox.accounts create --email "$(EMAIL)" --name "$(NAME)"
+
+retention: setup ## delete ended handoffs and handled callbacks older than HANDOFF_RETENTION_DAYS
+	$(PY) -m inbox.retention
 
 # --- checks ---------------------------------------------------------------------------------
 test: train check widget-test pytest test-stories eval ## set up and run every check

@@ -14,6 +14,15 @@ STAFF_REPLY = "EXTERNAL_staff_reply"
 HANDOFF_ENDED = "EXTERNAL_handoff_ended"
 
 
+class RasaError(Exception):
+    """The assistant answered with an error. Unlike aiohttp's own error, its message does not
+    contain the request's address, which carries the API token (Rasa reads it from the query)."""
+
+    def __init__(self, status: int, what: str) -> None:
+        super().__init__(f"the assistant answered {status} to {what}")
+        self.status = status
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout_seconds: float = 15.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -27,7 +36,8 @@ class RasaClient:
         )
         async with aiohttp.ClientSession(timeout=self.timeout) as session:
             async with session.post(url, json={"name": intent}) as response:
-                response.raise_for_status()
+                if response.status >= 400:
+                    raise RasaError(response.status, "trigger_intent")
                 return await response.json()
 
     async def deliver_staff_messages(self, conversation_id: str) -> Dict[str, Any]:
@@ -45,5 +55,6 @@ class RasaClient:
             async with session.get(url) as response:
                 if response.status == 404:
                     return None
-                response.raise_for_status()
+                if response.status >= 400:
+                    raise RasaError(response.status, "tracker")
                 return await response.json()

@@ -86,6 +86,23 @@ handoff_messages = Table(
     Index("ix_handoff_messages_handoff", "handoff_id", "id"),
 )
 
+# One row per ended handoff: has the assistant been told (Rasa's EXTERNAL_handoff_ended)? Written in
+# the same transaction as the end, so a restart of the inbox or an unreachable assistant never
+# leaves a person waiting for staff who have gone; the inbox retries until it is delivered.
+handoff_end_notices = Table(
+    "handoff_end_notices",
+    metadata,
+    Column(
+        "handoff_id",
+        String(32),
+        ForeignKey("handoffs.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("conversation_id", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True, index=True),
+)
+
 callback_requests = Table(
     "callback_requests",
     metadata,

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from handoff.schema import (
     audit_log,
     callback_requests,
+    handoff_end_notices,
     handoff_messages,
     handoffs,
     metadata,
@@ -72,8 +73,11 @@ class Handoff:
 
 
 def make_engine(db_url: str) -> Engine:
+    # hide_parameters: a database error must not copy a person's message into the logs
     if db_url.startswith("sqlite"):
-        engine = create_engine(db_url, future=True, connect_args={"timeout": 30})
+        engine = create_engine(
+            db_url, future=True, hide_parameters=True, connect_args={"timeout": 30}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -83,7 +87,7 @@ def make_engine(db_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(db_url, future=True, pool_pre_ping=True)
+    return create_engine(db_url, future=True, pool_pre_ping=True, hide_parameters=True)
 
 
 class HandoffStore:
@@ -251,12 +255,21 @@ class HandoffStore:
         return Handoff.from_row(row) if row else None
 
     def list_handoffs(
-        self, statuses: Sequence[str], claimed_by: Optional[int] = None, limit: int = 200
+        self,
+        statuses: Sequence[str],
+        claimed_by: Optional[int] = None,
+        limit: int = 200,
+        newest_first: bool = False,
     ) -> List[Handoff]:
+        """Urgent first, then oldest first (the queue); or most recently changed first."""
         query = select(handoffs).where(handoffs.c.status.in_(list(statuses)))
         if claimed_by is not None:
             query = query.where(handoffs.c.claimed_by == claimed_by)
-        query = query.order_by(handoffs.c.urgent.desc(), handoffs.c.created_at).limit(limit)
+        if newest_first:
+            query = query.order_by(handoffs.c.updated_at.desc())
+        else:
+            query = query.order_by(handoffs.c.urgent.desc(), handoffs.c.created_at)
+        query = query.limit(limit)
         with self.engine.connect() as connection:
             return [Handoff.from_row(row) for row in connection.execute(query).all()]
 
@@ -304,7 +317,10 @@ class HandoffStore:
         return int(result.inserted_primary_key[0])
 
     def end(self, handoff_id: str, staff_id: int, outcome: str) -> bool:
-        """Closes the handoff (`closed`) or gives it back to the assistant (`returned`)."""
+        """Closes the handoff (`closed`) or gives it back to the assistant (`returned`).
+
+        Also records that the assistant must be told (`pending_end_notices`), in the same
+        transaction, so the person hears about it even if the assistant is unreachable now."""
         if outcome not in ENDED:
             raise ValueError(f"unknown outcome '{outcome}'")
         now = utcnow()
@@ -316,8 +332,86 @@ class HandoffStore:
                 .values(status=outcome, ended_by=staff_id, ended_at=now, updated_at=now)
             )
             if result.rowcount:
+                conversation_id = connection.execute(
+                    select(handoffs.c.conversation_id).where(handoffs.c.id == handoff_id)
+                ).scalar_one()
+                connection.execute(
+                    insert(handoff_end_notices).values(
+                        handoff_id=handoff_id, conversation_id=conversation_id, created_at=now
+                    )
+                )
                 self._audit(connection, staff_id, outcome, handoff_id=handoff_id)
         return bool(result.rowcount)
+
+    def pending_end_notices(self, older_than: Optional[dt.datetime] = None) -> List[Dict[str, Any]]:
+        """Ended handoffs the assistant has not yet confirmed hearing about, oldest first."""
+        query = select(handoff_end_notices).where(handoff_end_notices.c.delivered_at.is_(None))
+        if older_than is not None:
+            query = query.where(handoff_end_notices.c.created_at <= older_than)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(handoff_end_notices.c.created_at)).all()
+        return [_row(row) for row in rows]
+
+    def mark_end_delivered(self, handoff_id: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(handoff_end_notices)
+                .where(handoff_end_notices.c.handoff_id == handoff_id)
+                .values(delivered_at=utcnow())
+            )
+
+    def conversations_with_undelivered(self, older_than: dt.datetime) -> List[str]:
+        """Conversations with a staff message written before `older_than` and not yet sent to
+        the person: the assistant was unreachable, or its delivery failed."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(handoffs.c.conversation_id)
+                .join(handoff_messages, handoff_messages.c.handoff_id == handoffs.c.id)
+                .where(handoff_messages.c.sender == "staff")
+                .where(handoff_messages.c.delivered_at.is_(None))
+                .where(handoff_messages.c.created_at <= older_than)
+                .group_by(handoffs.c.conversation_id)
+                .order_by(func.min(handoff_messages.c.id))
+            ).all()
+        return [row[0] for row in rows]
+
+    def delivered_ids(self, message_ids: Sequence[int]) -> List[int]:
+        """Which of these staff messages have reached the person's channel."""
+        if not message_ids:
+            return []
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(handoff_messages.c.id)
+                .where(handoff_messages.c.id.in_(list(message_ids)))
+                .where(handoff_messages.c.delivered_at.is_not(None))
+            ).all()
+        return [int(row[0]) for row in rows]
+
+    def queue_counts(self, staff_id: Optional[int] = None) -> Dict[str, int]:
+        """What the inbox's tabs show: waiting (and how many urgent), mine, open callbacks."""
+        with self.engine.connect() as connection:
+            waiting, urgent = connection.execute(
+                select(func.count(), func.count().filter(handoffs.c.urgent.is_(True)))
+                .select_from(handoffs)
+                .where(handoffs.c.status == "waiting")
+            ).one()
+            mine = connection.execute(
+                select(func.count())
+                .select_from(handoffs)
+                .where(handoffs.c.status == "claimed")
+                .where(handoffs.c.claimed_by == staff_id)
+            ).scalar_one()
+            callbacks = connection.execute(
+                select(func.count())
+                .select_from(callback_requests)
+                .where(callback_requests.c.status == "open")
+            ).scalar_one()
+        return {
+            "waiting": int(waiting),
+            "urgent": int(urgent),
+            "mine": int(mine),
+            "callbacks": int(callbacks),
+        }
 
     def list_callbacks(self, statuses: Sequence[str] = ("open",)) -> List[Dict[str, Any]]:
         with self.engine.connect() as connection:
@@ -327,6 +421,13 @@ class HandoffStore:
                 .order_by(callback_requests.c.created_at)
             ).all()
         return [_row(row) for row in rows]
+
+    def get_callback(self, callback_id: str) -> Optional[Dict[str, Any]]:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(callback_requests).where(callback_requests.c.id == callback_id)
+            ).first()
+        return _row(row) if row else None
 
     def mark_callback_done(self, callback_id: str, staff_id: int) -> bool:
         now = utcnow()
@@ -363,6 +464,24 @@ class HandoffStore:
             "handoffs": [_row(r) for r in new_handoffs],
             "callbacks": [_row(r) for r in new_callbacks],
         }
+
+    def claim_notifications(self) -> Dict[str, List[Dict[str, Any]]]:
+        """Like `unnotified`, but marks them notified as it returns them, each row only if no
+        other process marked it first: every new handoff and callback is announced once."""
+        pending = self.unnotified()
+        claimed: Dict[str, List[Dict[str, Any]]] = {"handoffs": [], "callbacks": []}
+        with self.engine.begin() as connection:
+            for kind, table in (("handoffs", handoffs), ("callbacks", callback_requests)):
+                for row in pending[kind]:
+                    result = connection.execute(
+                        update(table)
+                        .where(table.c.id == row["id"])
+                        .where(table.c.notified_at.is_(None))
+                        .values(notified_at=utcnow())
+                    )
+                    if result.rowcount:
+                        claimed[kind].append(row)
+        return claimed
 
     def mark_notified(self, handoff_ids: Sequence[str], callback_ids: Sequence[str]) -> None:
         now = utcnow()
@@ -401,6 +520,9 @@ class HandoffStore:
             if old_ids:
                 connection.execute(
                     delete(handoff_messages).where(handoff_messages.c.handoff_id.in_(old_ids))
+                )
+                connection.execute(
+                    delete(handoff_end_notices).where(handoff_end_notices.c.handoff_id.in_(old_ids))
                 )
                 connection.execute(delete(handoffs).where(handoffs.c.id.in_(old_ids)))
             callbacks = connection.execute(

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert
 
-from handoff.schema import staff, staff_sessions
+from handoff.schema import handoff_messages, staff, staff_sessions
 from handoff.store import HandoffStore, utcnow
 from tests.databases import database_url
 
@@ -181,3 +181,93 @@ def test_a_new_store_on_the_same_database_sees_everything(store):
     assert reopened.active_handoff("conv-1").id == handoff.id
     assert [m["text"] for m in reopened.messages(handoff.id)] == ["still there?"]
     reopened.engine.dispose()
+
+
+def test_ending_a_handoff_leaves_a_notice_for_the_assistant_until_delivered(store):
+    lee = add_staff(store)
+    handoff = store.open_handoff("conv-1", "webchat", "requested")
+    store.claim(handoff.id, lee)
+    assert store.pending_end_notices() == []
+    store.end(handoff.id, lee, "returned")
+    [notice] = store.pending_end_notices()
+    assert (notice["handoff_id"], notice["conversation_id"]) == (handoff.id, "conv-1")
+    assert (
+        store.pending_end_notices(older_than=notice["created_at"] - dt.timedelta(seconds=5)) == []
+    )
+    store.mark_end_delivered(handoff.id)
+    assert store.pending_end_notices() == []
+    # retention removes the notice with its handoff
+    assert store.delete_older_than(utcnow() + dt.timedelta(seconds=1))["handoffs"] == 1
+
+
+def test_undelivered_staff_messages_are_found_for_retrying(store):
+    lee = add_staff(store)
+    first = store.open_handoff("conv-1", "webchat", "requested")
+    second = store.open_handoff("conv-2", "webchat", "requested")
+    store.add_person_message(first.id, "hello")  # the person's messages are never "undelivered"
+    assert store.conversations_with_undelivered(utcnow()) == []
+    reply = store.add_staff_message(first.id, lee, "Hi")
+    store.add_staff_message(second.id, lee, "Hello there")
+    store.add_staff_message(first.id, lee, "Are you there?")
+    assert store.conversations_with_undelivered(utcnow()) == ["conv-1", "conv-2"]
+    assert store.conversations_with_undelivered(utcnow() - dt.timedelta(minutes=1)) == []
+    assert store.delivered_ids([reply]) == []
+    store.mark_delivered([m["id"] for m in store.undelivered_staff_messages("conv-1")])
+    assert store.delivered_ids([reply]) == [reply]
+    assert store.conversations_with_undelivered(utcnow()) == ["conv-2"]
+
+
+def test_queue_counts(store):
+    lee, kim = add_staff(store), add_staff(store, "Kim", "kim@example.org")
+    store.open_handoff("a", "webchat", "requested")
+    store.open_handoff("b", "webchat", "emergency", urgent=True)
+    mine = store.open_handoff("c", "webchat", "requested")
+    store.claim(mine.id, lee)
+    store.create_callback("d", "webchat", "Sam", "sam@example.org")
+    assert store.queue_counts(lee) == {"waiting": 2, "urgent": 1, "mine": 1, "callbacks": 1}
+    assert store.queue_counts(kim)["mine"] == 0
+
+
+def test_the_closed_list_shows_the_most_recent_first(store):
+    lee = add_staff(store)
+    first = store.open_handoff("a", "webchat", "requested")
+    second = store.open_handoff("b", "webchat", "requested")
+    store.end(second.id, lee, "closed")
+    store.end(first.id, lee, "returned")
+    ended = store.list_handoffs(["closed", "returned"], newest_first=True)
+    assert [h.id for h in ended] == [first.id, second.id]
+
+
+def test_claiming_notifications_hands_each_one_out_once(store):
+    handoff = store.open_handoff("conv-1", "webchat", "requested")
+    callback_id = store.create_callback("conv-2", "webchat", "Sam", "0770 090 0123")
+    claimed = store.claim_notifications()
+    assert [h["id"] for h in claimed["handoffs"]] == [handoff.id]
+    assert [c["id"] for c in claimed["callbacks"]] == [callback_id]
+    assert store.claim_notifications() == {"handoffs": [], "callbacks": []}
+    assert store.unnotified() == {"handoffs": [], "callbacks": []}
+
+
+def test_database_errors_do_not_repeat_the_message_text(store):
+    """Messages are health information: an error (and so the logs) must not contain them."""
+    handoff = store.open_handoff("conv-1", "webchat", "requested")
+    secret = "my neurologist says my EDSS is 6.5"
+    with pytest.raises(Exception) as error:
+        with store.engine.begin() as connection:
+            connection.execute(
+                insert(handoff_messages).values(
+                    id=1, handoff_id=handoff.id, sender="person", text=secret, created_at=utcnow()
+                )
+            )
+            connection.execute(
+                insert(handoff_messages).values(
+                    id=1, handoff_id=handoff.id, sender="person", text=secret, created_at=utcnow()
+                )
+            )
+    assert secret not in str(error.value)
+
+
+def test_a_callback_request_by_id(store):
+    callback_id = store.create_callback("conv-9", "webchat", "Sam", "sam@example.org")
+    assert store.get_callback(callback_id)["contact"] == "sam@example.org"
+    assert store.get_callback("nope") is None

@@ -232,6 +232,7 @@ export class ChatWidget {
     human.type = "button";
     human.append(icon(doc, "person"), el(doc, "span", null, s.talkToPerson));
     human.addEventListener("click", () => this.sendMessage(HUMAN_INTENT, { display: s.talkToPersonDisplay }, s.talkToPersonDisplay));
+    this.humanButton = human;
 
     tools.append(speak, human);
     footer.append(form, this.dictationStatus, tools);
@@ -336,7 +337,7 @@ export class ChatWidget {
       entry.element = renderUserMessage(doc, { text: entry.display, pending: !entry.sent }, this.strings);
       this.log.append(entry.element);
     }
-    this.handoffActive = handoffActiveAfter(messages);
+    this.setHandoffActive(handoffActiveAfter(messages));
     const last = messages[messages.length - 1];
     if (last && last.sender === "bot" && !this.pending.length) this.awaitingReply = false; // it came
     if (this.awaitingReply && !this.pending.length) this.showTyping();
@@ -345,6 +346,12 @@ export class ChatWidget {
     }
     this.historyShown = true;
     this.scrollToEnd();
+  }
+
+  /** While staff handle the conversation, "Talk to a person" would only be forwarded to them. */
+  setHandoffActive(active) {
+    this.handoffActive = active;
+    if (this.humanButton) this.humanButton.hidden = active;
   }
 
   /** A message the person sent from another tab: shown, but not sent again. */
@@ -397,7 +404,7 @@ export class ChatWidget {
   }
 
   receive(message) {
-    this.handoffActive = handoffActiveAfter([message], this.handoffActive);
+    this.setHandoffActive(handoffActiveAfter([message], this.handoffActive));
     const element = renderBotMessage(this.doc, message, this.renderContext);
     this.hideTyping();
     this.awaitingReply = false;

@@ -236,6 +236,14 @@ describe("the conversation", () => {
     expect($(".typing")).not.toBeNull();
   });
 
+  it("hides 'Talk to a person' while staff handle the conversation", () => {
+    mount();
+    openAndConnect([{ sender: "bot", text: "Queued", custom: { type: "handoff_status", state: "queued" } }]);
+    expect($(".talk-to-person").hidden).toBe(true);
+    socket().receive("bot_uttered", { text: "Ended", custom: { type: "handoff_status", state: "ended" } });
+    expect($(".talk-to-person").hidden).toBe(false);
+  });
+
   it("sends /greet on a new conversation in intent greeting mode", () => {
     mount({ greetingMode: "intent" });
     openAndConnect([]);

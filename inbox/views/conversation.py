@@ -1,0 +1,146 @@
+"""One handoff: the transcript, the reply box, and Claim / Close / Return to the assistant."""
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
+
+from sanic import Request
+from sanic.response import HTTPResponse, json
+
+from handoff.store import Handoff
+from inbox.accounts import staff_names
+from inbox.live import message_payload
+from inbox.notify import deliver_replies, tell_assistant_handoff_ended
+from inbox.security import wants_json
+from inbox.transcript import Entry, transcript
+from inbox.views.common import go, not_found, notice_of, outcome, staff_id
+
+logger = logging.getLogger("inbox.conversation")
+MAX_REPLY = 4000
+
+
+def permissions(handoff: Handoff, me: int) -> Dict[str, bool]:
+    """What the signed-in staff member may do now (the page's script applies the same rules)."""
+    mine = handoff.status == "claimed" and handoff.claimed_by == me
+    return {
+        "mine": mine,
+        "can_claim": handoff.status == "waiting",
+        "can_reply": mine,
+        "can_end": handoff.status == "waiting" or mine,
+        "ended": not handoff.active,
+        "someone_else": handoff.status == "claimed" and not mine,
+    }
+
+
+async def earlier_conversation(
+    request: Request, conversation_id: str, before: Any = None
+) -> Optional[List[Entry]]:
+    """The conversation from the assistant's tracker; None if the assistant is unreachable."""
+    ctx = request.app.ctx
+    try:
+        tracker = await asyncio.wait_for(
+            ctx.rasa.tracker(conversation_id), ctx.settings.rasa_timeout_seconds
+        )
+    except Exception as problem:  # unreachable, timed out, refused: show the page anyway
+        logger.warning("could not load the earlier conversation: %s", type(problem).__name__)
+        return None
+    return transcript(tracker, before=before)
+
+
+async def page(request: Request, handoff_id: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    handoff = await ctx.run(ctx.store.get_handoff, handoff_id)
+    if handoff is None:
+        return not_found(request)
+    me = staff_id(request)
+    zone = ZoneInfo(ctx.settings.timezone)
+    messages = [message_payload(m, zone) for m in await ctx.run(ctx.store.messages, handoff_id)]
+    earlier = await earlier_conversation(
+        request, handoff.conversation_id, before=handoff.created_at
+    )
+    await ctx.run(ctx.store.audit, me, "view", handoff_id=handoff_id)
+    return ctx.render(
+        request,
+        "conversation.html",
+        handoff=handoff,
+        names=await ctx.run(staff_names, ctx.store.engine),
+        messages=messages,
+        after_id=messages[-1]["id"] if messages else 0,
+        pending=",".join(str(m["id"]) for m in messages if not m["delivered"]),
+        earlier=earlier,
+        notice=notice_of(request),
+        reply_problem=request.args.get("problem")
+        if request.args.get("problem")
+        in (
+            "empty",
+            "too_long",
+        )
+        else None,
+        max_reply=MAX_REPLY,
+        **permissions(handoff, me),
+    )
+
+
+async def claim(request: Request, handoff_id: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    path = f"/handoffs/{handoff_id}"
+    if await ctx.run(ctx.store.get_handoff, handoff_id) is None:
+        return not_found(request)
+    if await ctx.run(ctx.store.claim, handoff_id, staff_id(request)):
+        return outcome(request, path, "claimed")
+    return outcome(request, path, "claim_lost", status=409)
+
+
+async def reply(request: Request, handoff_id: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    path = f"/handoffs/{handoff_id}"
+    handoff = await ctx.run(ctx.store.get_handoff, handoff_id)
+    if handoff is None:
+        return not_found(request)
+    me = staff_id(request)
+    if not permissions(handoff, me)["can_reply"]:
+        notice = "ended_already" if not handoff.active else "not_yours"
+        return outcome(request, path, notice, status=409)
+    data = request.json if "json" in (request.content_type or "") else request.form
+    text = str((data or {}).get("text") or "").strip()
+    if not text or len(text) > MAX_REPLY:
+        problem = "empty" if not text else "too_long"
+        if wants_json(request):
+            return json({"error": problem}, status=400)
+        return go(path, None, problem=problem)
+    message_id = await ctx.run(ctx.store.add_staff_message, handoff_id, me, text)
+    delivered = await deliver_replies(ctx.rasa, ctx.store, ctx.run, handoff.conversation_id)
+    [message] = await ctx.run(ctx.store.messages, handoff_id, message_id - 1)
+    payload = message_payload(message, ZoneInfo(ctx.settings.timezone))
+    if wants_json(request):
+        return json({"message": payload, "delivered": payload["delivered"] or delivered})
+    return go(path, None if delivered else "reply_pending")
+
+
+async def _end(request: Request, handoff_id: str, how: str) -> HTTPResponse:
+    ctx = request.app.ctx
+    path = f"/handoffs/{handoff_id}"
+    handoff = await ctx.run(ctx.store.get_handoff, handoff_id)
+    if handoff is None:
+        return not_found(request)
+    if not permissions(handoff, staff_id(request))["can_end"]:
+        notice = "ended_already" if not handoff.active else "not_yours"
+        return outcome(request, path, notice, status=409)
+    if not await ctx.run(ctx.store.end, handoff_id, staff_id(request), how):
+        return outcome(request, path, "ended_already", status=409)
+    told = await tell_assistant_handoff_ended(
+        ctx.rasa, ctx.store, ctx.run, handoff_id, handoff.conversation_id
+    )
+    notice = how if told else "end_pending"
+    if wants_json(request):
+        return json({"notice": notice, "told": told})
+    return go("/queue", notice)
+
+
+async def close(request: Request, handoff_id: str) -> HTTPResponse:
+    return await _end(request, handoff_id, "closed")
+
+
+async def give_back(request: Request, handoff_id: str) -> HTTPResponse:
+    return await _end(request, handoff_id, "returned")
