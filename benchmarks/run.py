@@ -229,7 +229,8 @@ def main() -> int:
         (work / "endpoints.yml").write_text(
             f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
             "  enable_selective_domain: true\n"
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {work / 'bench.db'}\n"
+            "tracker_store:\n  type: tracker_stores.sqlite.SQLiteTrackerStore\n"
+            f"  db: {work / 'bench.db'}\n"
         )
         stack = Stack(
             rasa_port=ours_port,

@@ -1,11 +1,14 @@
-"""The NumPy MiniLM encoder: BERT tokenization and embeddings that mean what they should."""
+"""The MiniLM sentence encoder: BERT tokenization, and TensorFlow Lite models that compute
+exactly what the reference NumPy forward pass computes."""
 
 import numpy as np
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from custom_nlu.minilm import MAX_TOKENS, get_encoder
+from custom_nlu.minilm import MAX_TOKENS, get_encoder, model_dir
+from custom_nlu.minilm_build import is_current
 from custom_nlu.sentence_embedding_featurizer import SentenceEmbeddingFeaturizer
+from tests.custom_nlu.reference_minilm import ReferenceEncoder
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +42,29 @@ def test_embeddings_are_unit_length_and_deterministic(encoder):
     assert first.shape == (encoder.dimension,) and first.dtype == np.float32
     assert abs(float(np.linalg.norm(first)) - 1.0) < 1e-5
     assert np.allclose(first, encoder._compute("how much does the transplant cost"), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EDSS?",  # shortest bucket
+        "what are the side effects of hsct",
+        "Is HSCT an option for non-relapsing MS? My wife has had it for 12 years.",  # 32
+        "My husband was diagnosed eight years ago with relapsing remitting MS and after "
+        "Tecfidera and then Ocrevus he still has new lesions on every MRI; his neurologist "
+        "in Sheffield mentioned aHSCT and we would like to know what the evidence says.",
+        "word " * 300,  # truncated to the model's 128 word pieces
+    ],
+)
+def test_the_built_models_match_the_reference_forward_pass(encoder, text):
+    reference = ReferenceEncoder(model_dir())
+    assert float(encoder._compute(text) @ reference.embed(text)) > 0.99999
+
+
+def test_the_built_encoder_is_current():
+    from custom_nlu.minilm import ENCODER_DIR
+
+    assert is_current(ENCODER_DIR, model_dir())
 
 
 def test_paraphrases_are_closer_than_different_questions(encoder):

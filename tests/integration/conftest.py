@@ -23,7 +23,8 @@ def write_endpoints(directory: Path, action_port: int) -> Path:
     path.write_text(
         f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
         "  enable_selective_domain: true\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'conversations.db'}\n"
+        "tracker_store:\n  type: tracker_stores.sqlite.SQLiteTrackerStore\n"
+        f"  db: {directory / 'conversations.db'}\n"
     )
     return path
 

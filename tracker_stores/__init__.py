@@ -1,0 +1,1 @@
+"""Tracker stores for the Rasa server (named by import path in endpoints.yml)."""
