@@ -34,7 +34,16 @@ def markdown_table(
             )
         add(f"messages/s at {level} conversation(s)", mine.throughput, theirs.throughput)
         if mine.errors or theirs.errors:
-            rows.append([f"errors at {level}", str(mine.errors), str(theirs.errors), ""])
+            rows.append([f"failed requests at {level}", str(mine.errors), str(theirs.errors), ""])
+        if mine.empty_replies or theirs.empty_replies:
+            rows.append(
+                [
+                    f"replies with no message at {level}",
+                    str(mine.empty_replies),
+                    str(theirs.empty_replies),
+                    "",
+                ]
+            )
     for name in ours["peak_rss_mb"]:  # type: ignore[attr-defined]
         rows.append([f"peak RSS, {name} (MB)", _fmt(ours["peak_rss_mb"][name]), "–", ""])  # type: ignore[index]
     add(

@@ -1,11 +1,13 @@
 """The project's own dialogue components for the Rasa server.
 
 Rasa imports this package when it loads the model (for the handoff policy), which also
-installs two measured fixes to Rasa's hot paths: the action-response validator compiled once
-(dialogue/action_validation.py) and event classes looked up by name (dialogue/event_types.py).
+installs three measured fixes to Rasa's hot paths (docs/nlu-and-performance.md): the
+action-response validator compiled once (action_validation.py), event classes looked up by
+name (event_types.py) and one HTTP connection pool per endpoint (http_sessions.py).
 """
 
-from dialogue import action_validation, event_types
+from dialogue import action_validation, event_types, http_sessions
 
 action_validation.install()
 event_types.install()
+http_sessions.install()
