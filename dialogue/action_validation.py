@@ -41,3 +41,4 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
 
 def install() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    response_validator()  # built while the model loads (50 ms), not in someone's first turn
