@@ -192,6 +192,8 @@ class ValidateCallbackForm(FormValidationAction):
         if not 1 <= len(name) <= 120:
             dispatcher.utter_message(response="utter_invalid_callback_name")
             return {"callback_name": None}
+        if name.islower():  # a phone recogniser's transcript: "sam jones" -> "Sam Jones"
+            name = name.title()
         return {"callback_name": name}
 
     def validate_callback_contact(

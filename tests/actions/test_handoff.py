@@ -183,6 +183,8 @@ def test_end_does_nothing_while_a_handoff_is_still_open(queue, dispatcher, make_
     "slot, value, expected",
     [
         ("callback_name", "  Sam   Jones ", "Sam Jones"),
+        ("callback_name", "sam jones", "Sam Jones"),
+        ("callback_name", "de Souza", "de Souza"),
         ("callback_name", "", None),
         ("callback_name", "x" * 200, None),
         ("callback_contact", "07700 900123", "07700 900123"),
