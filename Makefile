@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
         test-stories eval tune-fallback widget widget-test chromium encoder staff-account \
-        retention bench clean
+        retention bench bench-production clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -66,6 +66,12 @@ shell: train ## chat with the assistant in the terminal
 	@$(RASA) run actions --actions actions --port 5055 > /dev/null 2>&1 & ACTIONS=$$!; \
 	 trap "kill $$ACTIONS" EXIT; \
 	 $(RASA) shell --model $$($(PY) -m devtools.model path) --endpoints endpoints.yml
+
+bench: train ## this assistant vs the stock rasa init assistant (results/bench/default/)
+	$(PY) -m benchmarks.run --config default
+
+bench-production: train ## the same, ours on PostgreSQL + Redis with 2 workers (results/bench/production/)
+	$(PY) -m benchmarks.run --config production
 
 staff-account: setup ## add a staff inbox account: make staff-account EMAIL=lee@clinic.example NAME="Lee Smith"
 	$(PY) -m inbox.accounts create --email "$(EMAIL)" --name "$(NAME)"

@@ -64,7 +64,8 @@ def test_several_rasa_workers_come_with_the_redis_lock_store():
     [container] = containers(rasa)
     assert {"name": "SANIC_WORKERS", "value": "2"} in container["env"]
     assert "endpoints.production.yml" in container["command"]
-    assert "type: redis" in (ROOT / "endpoints.production.yml").read_text()
+    lock_store = yaml.safe_load((ROOT / "endpoints.production.yml").read_text())["lock_store"]
+    assert lock_store["type"] == "lock_stores.redis.AtomicRedisLockStore"
 
 
 def test_socketio_has_sticky_sessions():

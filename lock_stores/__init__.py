@@ -1,0 +1,1 @@
+"""Lock stores for the Rasa server (named by import path in endpoints.production.yml)."""
