@@ -5,9 +5,9 @@ import threading
 
 import pytest
 import redis
+from rasa.utils.endpoints import EndpointConfig
 
 from lock_stores.redis import AtomicRedisLockStore
-from rasa.utils.endpoints import EndpointConfig
 
 DB = 4
 
