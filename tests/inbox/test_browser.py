@@ -6,35 +6,21 @@ Debian's Chromium (`apt-get install -y chromium`) and the built widget (widget/d
 """
 
 import re
-import shutil
 from pathlib import Path
 from typing import Iterator, List
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from devtools.model import ROOT
 from devtools.static_site import demo_available
 from inbox.accounts import create_account
+from tests.browsers import SCREENSHOTS, TIMEOUT_MS, chromium
 from tests.inbox.assistant import assistant_with_inbox, bot_texts, custom_types, slot_value
 from tests.inbox.conftest import PASSWORD
 from tests.integration.conftest import say, tracker
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without these, Chromium stalls on this machine's closed network (first-run and update checks).
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = ROOT / "results" / "screenshots"
-TIMEOUT_MS = 30_000
 expect.set_options(timeout=TIMEOUT_MS)
 LAPTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 820, "height": 1180}  # an iPad Air, upright
@@ -52,14 +38,8 @@ def stack(db_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -10,26 +10,14 @@ from pathlib import Path
 from typing import Callable, Iterator, List
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from devtools.model import ROOT
+from tests.browsers import SCREENSHOTS, TIMEOUT_MS, chromium
 from devtools.serve import Stack
 from devtools.static_site import demo_available
 from tests.integration.conftest import free_port, make_stack
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without these, Chromium stalls on this machine's closed network (first-run and update checks).
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = ROOT / "results" / "screenshots"
-TIMEOUT_MS = 30_000  # the longest wait for the assistant's reply; tests wait for selectors
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -47,14 +35,8 @@ def widget_stack(tmp_path_factory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 class BrowserSession:
