@@ -5,7 +5,9 @@ A statistical classifier can rank "I've had a fever since yesterday, two weeks a
 transplant" as a side-effects question; a person in that situation must get urgent-help
 guidance first, so clear phrases are matched deterministically. It runs after the
 FallbackClassifier so a low-confidence message that is an emergency is not lost to the
-"did you mean" path either.
+"did you mean" path either: when the fallback fired but the classifier's own best guess was
+`emergency`, the urgent-help answer wins too (a needless urgent-help message costs little; a
+"did you mean" list in front of someone with a fever after a transplant costs a lot).
 """
 
 import re
@@ -28,6 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 from custom_nlu.lexicon import emergency_patterns
 
 EMERGENCY_INTENT = "emergency"
+FALLBACK_INTENT = "nlu_fallback"
 
 
 def compile_patterns(patterns: Dict[str, List[str]]) -> List[re.Pattern]:
@@ -65,15 +68,27 @@ class EmergencyPhraseDetector(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            if not matches_emergency(text, self._compiled):
+            ranking = message.get(INTENT_RANKING_KEY, [])
+            if matches_emergency(message.get(TEXT) or "", self._compiled):
+                confidence = 1.0
+            elif _fallback_hides_emergency(message.get(INTENT) or {}, ranking):
+                confidence = _best_guess(ranking)[PREDICTED_CONFIDENCE_KEY]
+            else:
                 continue
-            forced = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [
-                entry
-                for entry in message.get(INTENT_RANKING_KEY, [])
-                if entry.get(INTENT_NAME_KEY) != EMERGENCY_INTENT
-            ]
+            forced = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: confidence}
+            rest = [entry for entry in ranking if entry.get(INTENT_NAME_KEY) != EMERGENCY_INTENT]
             message.set(INTENT, forced, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [forced] + ranking, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [forced] + rest, add_to_output=True)
         return messages
+
+
+def _best_guess(ranking: List[Dict[Text, Any]]) -> Dict[Text, Any]:
+    """The classifier's top intent, ignoring the fallback's own entry."""
+    return next((entry for entry in ranking if entry.get(INTENT_NAME_KEY) != FALLBACK_INTENT), {})
+
+
+def _fallback_hides_emergency(intent: Dict[Text, Any], ranking: List[Dict[Text, Any]]) -> bool:
+    return (
+        intent.get(INTENT_NAME_KEY) == FALLBACK_INTENT
+        and _best_guess(ranking).get(INTENT_NAME_KEY) == EMERGENCY_INTENT
+    )

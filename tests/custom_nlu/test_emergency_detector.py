@@ -109,3 +109,56 @@ def test_detector_leaves_other_messages_alone():
     )
     EmergencyPhraseDetector(COMPILED).process([message])
     assert message.get("intent") == original
+
+
+def test_a_fallback_over_an_emergency_best_guess_becomes_the_emergency():
+    # no urgent phrase: only the classifier thought it was an emergency, below the threshold
+    message = Message(
+        data={
+            "text": "my dad had the transplant and now he's really not himself",
+            "intent": {"name": "nlu_fallback", "confidence": 0.7},
+            "intent_ranking": [
+                {"name": "nlu_fallback", "confidence": 0.7},
+                {"name": "emergency", "confidence": 0.52},
+                {"name": "ask_recovery_aftercare", "confidence": 0.3},
+            ],
+        }
+    )
+    EmergencyPhraseDetector(COMPILED).process([message])
+    assert message.get("intent") == {"name": "emergency", "confidence": 0.52}
+    names = [r["name"] for r in message.get("intent_ranking")]
+    assert names == ["emergency", "nlu_fallback", "ask_recovery_aftercare"]
+
+
+def test_a_fallback_whose_best_guess_is_another_topic_stays_a_fallback():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.7},
+        {"name": "ask_side_effects", "confidence": 0.45},
+        {"name": "emergency", "confidence": 0.4},
+    ]
+    message = Message(
+        data={
+            "text": "what about the fevers people get",
+            "intent": dict(ranking[0]),
+            "intent_ranking": [dict(entry) for entry in ranking],
+        }
+    )
+    EmergencyPhraseDetector(COMPILED).process([message])
+    assert message.get("intent") == ranking[0]
+    assert message.get("intent_ranking") == ranking
+
+
+def test_a_confident_answer_is_not_touched_even_if_emergency_is_second():
+    ranking = [
+        {"name": "ask_side_effects", "confidence": 0.8},
+        {"name": "emergency", "confidence": 0.15},
+    ]
+    message = Message(
+        data={
+            "text": "is a temperature normal during chemo",
+            "intent": dict(ranking[0]),
+            "intent_ranking": [dict(entry) for entry in ranking],
+        }
+    )
+    EmergencyPhraseDetector(COMPILED).process([message])
+    assert message.get("intent") == ranking[0]
