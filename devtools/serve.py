@@ -183,8 +183,9 @@ class Stack:
             "--endpoints",
             str(self.endpoints),
             "--enable-api",
-            "--auth-token",
-            self.token,
+            # one argument: a generated token may start with "-", which argparse would take
+            # for an option and refuse to start
+            f"--auth-token={self.token}",
             "--cors",
             "*",
         ]
