@@ -11,9 +11,12 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, text
 
+from handoff.store import HandoffStore
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+DATABASES = ["sqlite", "postgresql"]  # every handoff-store test runs against both
 
 
 @contextmanager
@@ -44,3 +47,14 @@ def database_url(kind: str, directory) -> Iterator[str]:
             yield url
     else:
         yield f"sqlite:///{directory / 'handoff.db'}"
+
+
+@contextmanager
+def handoff_store(kind: str, directory) -> Iterator[HandoffStore]:
+    """The handoff store on a fresh database of `kind`, its connections closed afterwards."""
+    with database_url(kind, directory) as url:
+        store = HandoffStore.from_url(url)
+        try:
+            yield store
+        finally:
+            store.engine.dispose()

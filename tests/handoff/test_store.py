@@ -7,15 +7,13 @@ from sqlalchemy import insert
 
 from handoff.schema import handoff_messages, staff, staff_sessions
 from handoff.store import HandoffStore, utcnow
-from tests.databases import database_url
+from tests.databases import DATABASES, handoff_store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def store(request, tmp_path):
-    with database_url(request.param, tmp_path) as url:
-        store = HandoffStore.from_url(url)
+    with handoff_store(request.param, tmp_path) as store:
         yield store
-        store.engine.dispose()
 
 
 def add_staff(store, name="Nurse Lee", email="lee@example.org", last_seen=None):

@@ -7,7 +7,6 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from handoff.schema import staff
-from handoff.store import HandoffStore
 from inbox import accounts
 from inbox.accounts import (
     AccountError,
@@ -19,17 +18,15 @@ from inbox.accounts import (
     verify_password,
 )
 from inbox.sessions import SessionStore
-from tests.databases import database_url
+from tests.databases import DATABASES, handoff_store
 
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def store(request, tmp_path):
-    with database_url(request.param, tmp_path) as url:
-        store = HandoffStore.from_url(url)
+    with handoff_store(request.param, tmp_path) as store:
         yield store
-        store.engine.dispose()
 
 
 def stored_hash(store, staff_id):

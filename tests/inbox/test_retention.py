@@ -6,19 +6,17 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from handoff.schema import handoffs, sign_in_attempts, staff_sessions
-from handoff.store import HandoffStore, utcnow
+from handoff.store import utcnow
 from inbox import retention
 from inbox.accounts import create_account
 from inbox.sessions import SessionStore
-from tests.databases import database_url
+from tests.databases import DATABASES, handoff_store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def store(request, tmp_path):
-    with database_url(request.param, tmp_path) as url:
-        store = HandoffStore.from_url(url)
+    with handoff_store(request.param, tmp_path) as store:
         yield store
-        store.engine.dispose()
 
 
 def count(store, table):

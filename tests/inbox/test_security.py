@@ -5,21 +5,19 @@ import datetime as dt
 import pytest
 
 from handoff.schema import staff
-from handoff.store import HandoffStore, utcnow
+from handoff.store import utcnow
 from inbox.accounts import create_account
 from inbox.security import SignInLimiter, sign_in_token
 from inbox.sessions import SessionStore, token_hash
-from tests.databases import database_url
+from tests.databases import DATABASES, handoff_store
 
 WINDOW = dt.timedelta(minutes=15)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def store(request, tmp_path):
-    with database_url(request.param, tmp_path) as url:
-        store = HandoffStore.from_url(url)
+    with handoff_store(request.param, tmp_path) as store:
         yield store
-        store.engine.dispose()
 
 
 def test_sessions_live_until_idle_or_expired(store):
