@@ -69,10 +69,12 @@ class EmergencyPhraseDetector(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             ranking = message.get(INTENT_RANKING_KEY, [])
+            best_guess = _best_guess(ranking)
+            fallback = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == FALLBACK_INTENT
             if matches_emergency(message.get(TEXT) or "", self._compiled):
                 confidence = 1.0
-            elif _fallback_hides_emergency(message.get(INTENT) or {}, ranking):
-                confidence = _best_guess(ranking)[PREDICTED_CONFIDENCE_KEY]
+            elif fallback and best_guess.get(INTENT_NAME_KEY) == EMERGENCY_INTENT:
+                confidence = best_guess[PREDICTED_CONFIDENCE_KEY]
             else:
                 continue
             forced = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: confidence}
@@ -85,10 +87,3 @@ class EmergencyPhraseDetector(GraphComponent, IntentClassifier):
 def _best_guess(ranking: List[Dict[Text, Any]]) -> Dict[Text, Any]:
     """The classifier's top intent, ignoring the fallback's own entry."""
     return next((entry for entry in ranking if entry.get(INTENT_NAME_KEY) != FALLBACK_INTENT), {})
-
-
-def _fallback_hides_emergency(intent: Dict[Text, Any], ranking: List[Dict[Text, Any]]) -> bool:
-    return (
-        intent.get(INTENT_NAME_KEY) == FALLBACK_INTENT
-        and _best_guess(ranking).get(INTENT_NAME_KEY) == EMERGENCY_INTENT
-    )
