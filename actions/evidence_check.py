@@ -27,8 +27,12 @@ EVIDENCE_KINDS = {
     "lab_study",
 }
 SOURCE_FIELDS = ("id", "title", "publisher", "kind")
-ITEM_FIELDS = ("id", "answer", "spoken", "evidence_kind", "last_reviewed")
-TOPIC_FIELDS = ("id", "intent", "title", "spoken_title")
+ITEM_FIELDS = ("id", "title", "spoken_title", "answer", "spoken", "evidence_kind", "last_reviewed")
+TOPIC_FIELDS = ("id", "intent", "title", "spoken_title", "ask_your_centre")
+# The item ranker finds an item only through the questions it lists: a handful of phrasings
+# at least, so one odd wording does not decide what the item is about.
+MIN_EXAMPLE_QUESTIONS = 5
+MAX_TITLE_CHARS = 40  # a button label on a phone screen
 
 
 def list_followed_by_text(text: str) -> bool:
@@ -40,6 +44,26 @@ def list_followed_by_text(text: str) -> bool:
         and not following.lstrip().startswith("- ")
         for current, following in zip(lines, lines[1:], strict=False)
     )
+
+
+def question_problems(name: str, item: dict) -> List[str]:
+    """An item must say which questions it answers, in several distinct phrasings."""
+    problems = []
+    questions = [str(q).strip() for q in item.get("questions") or []]
+    if len(questions) < MIN_EXAMPLE_QUESTIONS:
+        problems.append(
+            f"{name} lists {len(questions)} example questions; at least "
+            f"{MIN_EXAMPLE_QUESTIONS} are needed (questions:)"
+        )
+    normalised = [" ".join(q.lower().split()) for q in questions]
+    if "" in normalised:
+        problems.append(f"{name} has an empty example question")
+    for dup, count in Counter(normalised).items():
+        if dup and count > 1:
+            problems.append(f"{name} lists the example question '{dup}' {count} times")
+    if len(str(item.get("title") or "")) > MAX_TITLE_CHARS:
+        problems.append(f"{name} title is longer than {MAX_TITLE_CHARS} characters")
+    return problems
 
 
 def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
@@ -87,6 +111,7 @@ def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
         for field in ("answer", "details"):
             if list_followed_by_text(str(item.get(field) or "")):
                 problems.append(f"{name} {field}: a paragraph follows a list without a blank line")
+        problems += question_problems(name, item)
         kind = item.get("evidence_kind")
         if kind and kind not in EVIDENCE_KINDS:
             problems.append(f"{name} has unknown evidence_kind '{kind}'")

@@ -6,10 +6,12 @@ YAML files could be replaced by a database without touching them.
 """
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import yaml
 
@@ -50,6 +52,8 @@ class Topic:
     spoken_title: str
     related: Sequence[str] = ()
     preface: Optional[str] = None  # a domain response sent before the answer
+    # what to ask a particular centre or specialist for this topic's answer about them
+    ask_your_centre: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ class EvidenceItem:
     details: Optional[str] = None
     primary: bool = False
     applies_to: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    title: str = ""  # a short button label for this item ("did you mean …")
+    spoken_title: str = ""
+    # the questions this item answers, as people ask them: what the item ranker compares with
+    questions: Sequence[str] = ()
 
     def match_score(self, entities: Mapping[str, Set[str]]) -> int:
         """How many of the recognised entity values this item is specifically about."""
@@ -86,6 +94,7 @@ class EvidenceStore:
         self.topics: Dict[str, Topic] = {t.id: t for t in topics}
         self.items: List[EvidenceItem] = list(items)
         self._topic_by_intent = {t.intent: t for t in self.topics.values()}
+        self._item_by_id = {item.id: item for item in self.items}
 
     # --- queries ---------------------------------------------------------------------------
     def topic_for_intent(self, intent: Optional[str]) -> Optional[Topic]:
@@ -95,7 +104,7 @@ class EvidenceStore:
         return [item for item in self.items if item.topic == topic_id]
 
     def item(self, item_id: str) -> Optional[EvidenceItem]:
-        return next((item for item in self.items if item.id == item_id), None)
+        return self._item_by_id.get(item_id)
 
     def select_items(
         self, topic_id: str, entities: Optional[Mapping[str, Set[str]]] = None
@@ -190,6 +199,7 @@ def build_store(raw: dict) -> EvidenceStore:
             spoken_title=t.get("spoken_title", t["title"].lower()),
             related=tuple(t.get("related") or ()),
             preface=t.get("preface"),
+            ask_your_centre=t.get("ask_your_centre"),
         )
         for t in raw["topics"]
     ]
@@ -205,10 +215,36 @@ def build_store(raw: dict) -> EvidenceStore:
             details=(i.get("details") or "").strip() or None,
             primary=bool(i.get("primary", False)),
             applies_to={k: tuple(v or ()) for k, v in (i.get("applies_to") or {}).items()},
+            title=i.get("title") or "",
+            spoken_title=i.get("spoken_title") or "",
+            questions=tuple(str(q) for q in i.get("questions") or ()),
         )
         for i in raw["items"]
     ]
     return EvidenceStore(sources, topics, items)
+
+
+def ranking_examples(evidence_dir: Path = EVIDENCE_DIR) -> List[Tuple[str, str, str]]:
+    """(item id, topic, example text) for every example question of every item, plus the
+    item's title: what the ranker compares a message with."""
+    examples = []
+    for item in load_raw(evidence_dir)["items"]:
+        texts = list(item.get("questions") or [])
+        if item.get("title"):
+            texts.append(item["title"])
+        examples += [(item["id"], item["topic"], str(text)) for text in texts]
+    return examples
+
+
+def answer_texts(evidence_dir: Path = EVIDENCE_DIR) -> List[Tuple[str, str]]:
+    """(item id, answer) for every item: the ranker also compares a message with the answer."""
+    return [(item["id"], str(item["answer"])) for item in load_raw(evidence_dir)["items"]]
+
+
+def examples_fingerprint(evidence_dir: Path = EVIDENCE_DIR) -> str:
+    """Changes when what the item ranker learns (example questions, titles, answers) changes."""
+    learned = [ranking_examples(evidence_dir), answer_texts(evidence_dir)]
+    return hashlib.sha256(json.dumps(learned).encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=None)

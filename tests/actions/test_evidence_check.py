@@ -10,6 +10,7 @@ from actions.evidence_check import find_problems, main
 from actions.evidence_store import load_raw
 
 TODAY = dt.date(2026, 11, 21)
+EXAMPLES = ["one?", "two?", "three?", "four?", "five?"]
 
 
 def good_raw() -> dict:
@@ -24,14 +25,24 @@ def good_raw() -> dict:
                 "intent": "ask_cost",
                 "title": "Cost",
                 "spoken_title": "cost",
+                "ask_your_centre": "What will I pay in all?",
                 "related": ["risk"],
             },
-            {"id": "risk", "intent": "ask_risk", "title": "Risk", "spoken_title": "risk"},
+            {
+                "id": "risk",
+                "intent": "ask_risk",
+                "title": "Risk",
+                "spoken_title": "risk",
+                "ask_your_centre": "How many of your patients died?",
+            },
         ],
         "items": [
             {
                 "id": "cost.us",
                 "topic": "cost",
+                "title": "Cost in the US",
+                "spoken_title": "the cost in the U S",
+                "questions": EXAMPLES,
                 "answer": "A",
                 "spoken": "S",
                 "sources": ["nmss"],
@@ -42,6 +53,9 @@ def good_raw() -> dict:
             {
                 "id": "risk.pooled",
                 "topic": "risk",
+                "title": "Pooled risk",
+                "spoken_title": "the pooled risk",
+                "questions": EXAMPLES,
                 "answer": "A",
                 "spoken": "S",
                 "sources": ["sormani_2017"],
@@ -84,6 +98,24 @@ def test_a_good_store_has_no_problems():
             lambda r: r["items"][1].pop("last_reviewed"),
             "item 'risk.pooled' (?) lacks last_reviewed",
         ),
+        (
+            lambda r: r["items"][0].pop("questions"),
+            "item 'cost.us' (?) lists 0 example questions; at least 5",
+        ),
+        (
+            lambda r: r["items"][0].update(questions=EXAMPLES[:4]),
+            "item 'cost.us' (?) lists 4 example questions",
+        ),
+        (
+            lambda r: r["items"][0].update(questions=EXAMPLES + ["One?"]),
+            "item 'cost.us' (?) lists the example question 'one?' 2 times",
+        ),
+        (lambda r: r["items"][0].pop("title"), "item 'cost.us' (?) lacks title"),
+        (
+            lambda r: r["items"][0].update(title="x" * 41),
+            "item 'cost.us' (?) title is longer than 40",
+        ),
+        (lambda r: r["topics"][0].pop("ask_your_centre"), "topic 'cost' lacks ask_your_centre"),
         (
             lambda r: r["items"][1].update(evidence_kind="anecdote"),
             "item 'risk.pooled' (?) has unknown evidence_kind 'anecdote'",
