@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Iterable, List
 
+from actions.evidence_store import examples_fingerprint
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
 # what training reads: the emergency phrases and voice vocabulary are read at run time
@@ -45,6 +47,9 @@ def fingerprint() -> str:
     for path in _files(TRAINING_INPUTS):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
+    # the item ranker learns the evidence items' example questions, not their answers: a
+    # corrected answer must not cost a retraining, a new example question must
+    digest.update(examples_fingerprint().encode())
     return digest.hexdigest()[:12]
 
 
