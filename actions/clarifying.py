@@ -28,8 +28,31 @@ def suggested_topics(tracker: Tracker) -> List[Dict[str, str]]:
     return buttons
 
 
+def clarify(
+    dispatcher: CollectingDispatcher, tracker: Tracker, suggestions: List[Dict[str, str]]
+) -> List[EventType]:
+    """A miss: "did you mean" with the suggestions (or a request to rephrase), and on the
+    second miss in a row an offer of a person instead of another guess."""
+    misses = int(tracker.get_slot("fallback_misses") or 0) + 1
+    events: List[EventType] = [SlotSet("fallback_misses", float(misses))]
+
+    if misses >= MISSES_BEFORE_OFFERING_STAFF:
+        dispatcher.utter_message(response="utter_offer_staff")
+        return events + [
+            SlotSet("pending_offer", "handoff"),
+            SlotSet("handoff_reason", "misunderstood"),
+        ]
+    if suggestions:
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=suggestions)
+    else:
+        dispatcher.utter_message(response="utter_ask_rephrase")
+    return events
+
+
 class ActionClarifyTopic(Action):
-    """Handles a message the assistant could not place with confidence."""
+    """ "Something else" after a "did you mean": ask again in other words, then offer a person.
+    (A message the classifier is unsure of goes to action_answer_question, which weighs the
+    evidence items' rankings before asking.)"""
 
     def name(self) -> str:
         return "action_clarify_topic"
@@ -37,23 +60,9 @@ class ActionClarifyTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        misses = int(tracker.get_slot("fallback_misses") or 0) + 1
-        events: List[EventType] = [SlotSet("fallback_misses", float(misses))]
-
-        if misses >= MISSES_BEFORE_OFFERING_STAFF:
-            dispatcher.utter_message(response="utter_offer_staff")
-            return events + [
-                SlotSet("pending_offer", "handoff"),
-                SlotSet("handoff_reason", "misunderstood"),
-            ]
-
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         suggestions = suggested_topics(tracker) if intent != "something_else" else []
-        if suggestions:
-            dispatcher.utter_message(response="utter_did_you_mean", buttons=suggestions)
-        else:
-            dispatcher.utter_message(response="utter_ask_rephrase")
-        return events
+        return clarify(dispatcher, tracker, suggestions)
 
 
 class ActionDeclineOffer(Action):

@@ -22,3 +22,11 @@ def recognised_entities(tracker: Tracker) -> Dict[str, Set[str]]:
     if not found["ms_type"] and isinstance(remembered_ms_type, str):
         found["ms_type"].add(remembered_ms_type)
     return found
+
+
+def remembered_entities(tracker: Tracker) -> Dict[str, Set[str]]:
+    """What the person said in earlier messages that still applies (their MS type)."""
+    remembered_ms_type = tracker.get_slot("ms_type")
+    if isinstance(remembered_ms_type, str):
+        return {"ms_type": {remembered_ms_type}}
+    return {}

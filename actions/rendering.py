@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Sequence
 from actions.evidence_store import EvidenceItem, EvidenceStore, Source, Topic
 
 EVIDENCE_PAYLOAD_TYPE = "evidence_answer"
+EVIDENCE_ITEM_ENTITY = "evidence_item"  # a "did you mean" button names the item it stands for
 
 
 def source_label(source: Source) -> str:
@@ -73,6 +74,16 @@ def citations_payload(
 
 def topic_button(topic: Topic) -> Dict[str, str]:
     return {"title": topic.title, "payload": f"/{topic.intent}"}
+
+
+def item_button(store: EvidenceStore, item_id: str) -> Dict[str, str]:
+    """A button that asks for one evidence item: its topic's intent with the item's id."""
+    item = store.item(item_id)
+    topic = store.topics[item.topic]
+    return {
+        "title": item.title,
+        "payload": f'/{topic.intent}{{"{EVIDENCE_ITEM_ENTITY}": "{item.id}"}}',
+    }
 
 
 def related_buttons(store: EvidenceStore, topic: Topic, limit: int = 3) -> List[Dict[str, str]]:

@@ -32,6 +32,9 @@ URGENT_HELP = "urgent_help"
 SPECIALIST_DEFERRAL = "specialist_deferral"
 TRANSFER = "transfer"
 END_CALL = "end_call"
+# In a message of several questions each answer starts with this response ("You asked: …"):
+# the caller hears one question's answer at a time, with "say more" between them.
+QUESTION_PART_RESPONSE = "utter_question_part"
 MAX_HINTS = 500  # Twilio's limit for <Gather hints>
 
 
@@ -64,6 +67,13 @@ class Turn:
     closing: List[str] = field(default_factory=list)
     transfer: List[str] = field(default_factory=list)  # said just before dialling staff
     end_call: bool = False
+    # indexes into `body` where the answer to another question starts
+    part_starts: List[int] = field(default_factory=list)
+
+    def body_segments(self) -> List[str]:
+        """The body as one text per question answered (one text when there is one)."""
+        bounds = [0] + [i for i in self.part_starts if 0 < i < len(self.body)] + [len(self.body)]
+        return [" ".join(self.body[a:b]) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
     @property
     def silent(self) -> bool:
@@ -100,6 +110,8 @@ def plan_turn(messages: Iterable[Mapping[str, Any]], lexicon: VoiceLexicon) -> T
         buttons = message.get("buttons") or message.get("quick_replies") or []
         if kind == END_CALL or message.get("utter_action") in lexicon.end_call_after:
             turn.end_call = True
+        if message.get("utter_action") == QUESTION_PART_RESPONSE:
+            turn.part_starts.append(len(turn.body))
         if kind == URGENT_HELP:
             if text:
                 turn.urgent.append(text)
@@ -209,7 +221,11 @@ def render_bot_turn(
     """THE renderer: the bot's messages of a turn -> TwiML and the call's next state."""
     turn = plan_turn(messages, lexicon)
     urgent = bool(turn.urgent)
-    parts = split_for_speech(" ".join(turn.body), settings.max_say_chars) if turn.body else []
+    parts = [
+        part
+        for segment in turn.body_segments()
+        for part in split_for_speech(segment, settings.max_say_chars)
+    ]
 
     if turn.end_call and not urgent:  # never hang up on someone who was just given urgent help
         said = parts + turn.closing

@@ -44,12 +44,14 @@ def make_tracker() -> TrackerFactory:
         intent_ranking: Optional[List[Dict[str, Any]]] = None,
         slots: Optional[Dict[str, Any]] = None,
         sender_id: str = "test-user",
+        parse: Optional[Dict[str, Any]] = None,
     ) -> Tracker:
         latest = {
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},
             "entities": entities or [],
             "intent_ranking": intent_ranking or [{"name": intent, "confidence": 0.9}],
+            **(parse or {}),  # what the NLU components add: item_ranking, question_parts
         }
         return Tracker(
             sender_id=sender_id,
