@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
         test-stories eval tune-fallback widget widget-test chromium encoder staff-account \
-        retention bench bench-production clean
+        retention bench bench-production clean eval-real
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -80,7 +80,7 @@ retention: setup ## delete ended handoffs and handled callbacks older than HANDO
 	$(PY) -m inbox.retention
 
 # --- checks ---------------------------------------------------------------------------------
-test: train check widget-test pytest test-stories eval ## set up and run every check
+test: train check widget-test pytest test-stories eval eval-real ## set up and run every check
 
 check: lint evidence-check validate ## fast static checks
 
@@ -104,6 +104,9 @@ test-stories: train ## Rasa test stories (tests/test_*.yml)
 eval: train ## NLU cross-validation: report and confusion matrix in results/nlu/
 	$(RASA) test nlu --cross-validation --folds 5 --out results/nlu
 	$(PY) -m devtools.nlu_report results/nlu
+
+eval-real: train ## the assistant on real questions people asked (results/eval_real/), typed and by phone
+	$(PY) -m devtools.eval_real
 
 tune-fallback: train ## measure the best FallbackClassifier thresholds (results/fallback/)
 	$(PY) -m devtools.tune_fallback

@@ -27,6 +27,7 @@ from typing import Callable, Dict, List, Sequence
 import yaml
 from tqdm import tqdm
 
+from benchmarks import item_ranker
 from benchmarks.load import LoadResult, run_load
 from benchmarks.processes import peak_rss_mb
 from benchmarks.report import chart, markdown_table
@@ -307,10 +308,11 @@ def main() -> int:
         "startup_seconds": reference_startup,
     }
     table = markdown_table(ours, theirs, levels)
+    ranker = item_ranker.report(item_ranker.measure(ours_models / "ours.tar.gz"))
     (out / "report.md").write_text(
         f"# Benchmark ({args.config} configuration)\n\n{args.messages} messages per "
         f"conversation; latency is end to end per message over REST; medians and "
-        f"percentiles from one run.\n\n{table}"
+        f"percentiles from one run.\n\n{table}\n\n{ranker}"
     )
     chart(ours, theirs, levels, out / "latency-throughput.png")
     raw = {
@@ -323,6 +325,7 @@ def main() -> int:
     (out / "raw.json").write_text(json.dumps(raw))
     print()
     print(table)
+    print(ranker)
     print(f"Written to {out.relative_to(ROOT)}/ (report.md, latency-throughput.png, raw.json)")
     return 0
 

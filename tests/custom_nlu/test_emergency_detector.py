@@ -162,3 +162,23 @@ def test_a_confident_answer_is_not_touched_even_if_emergency_is_second():
     )
     EmergencyPhraseDetector(COMPILED).process([message])
     assert message.get("intent") == ranking[0]
+
+
+def test_an_emergency_inside_a_long_post_of_questions_is_still_urgent():
+    """Several questions and a paragraph of context do not hide it: the whole text is checked."""
+    post = (
+        "Hi all, long time lurker. I had aHSCT in Sheffield three weeks ago and came home on "
+        "Friday. How long did your fatigue last? Did anyone's hair start growing back by month "
+        "two? Also my temp is 38.9 tonight and I feel awful, and what should I ask at my "
+        "follow up?"
+    )
+    assert matches_emergency(post, COMPILED)
+    message = Message(
+        data={
+            "text": post,
+            "intent": {"name": "ask_recovery_aftercare", "confidence": 0.93},
+            "intent_ranking": [{"name": "ask_recovery_aftercare", "confidence": 0.93}],
+        }
+    )
+    EmergencyPhraseDetector(COMPILED).process([message])
+    assert message.get("intent")["name"] == "emergency"
