@@ -7,10 +7,11 @@ broken store never lands.
 """
 
 import datetime as dt
+import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional, Set
 
 from actions.evidence_store import EVIDENCE_DIR, load_raw, parse_date
 
@@ -44,6 +45,35 @@ def list_followed_by_text(text: str) -> bool:
         and not following.lstrip().startswith("- ")
         for current, following in zip(lines, lines[1:], strict=False)
     )
+
+
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(\s+thousand)?")
+
+
+def numbers_in(text: str) -> Set[float]:
+    """The numbers a text states ("85 thousand" is 85000; "$85,000" is 85000)."""
+    found = set()
+    for digits, thousand in _NUMBER.findall(text.replace(",", "")):
+        found.add(float(digits) * (1000 if thousand else 1))
+    return found
+
+
+def spoken_number_problems(name: str, item: dict, source_years: Dict[str, int]) -> List[str]:
+    """The spoken variant says the same as the written answer, only shorter: every number it
+    says must be in the answer or its details (rounded is fine: 78 for 78.4; "80 to 100
+    thousand" for "$80,000 to $100,000"), or be the year of one of its sources."""
+    written = numbers_in(f"{item.get('answer') or ''} {item.get('details') or ''}")
+    cited = list(item.get("sources") or []) + list(item.get("checked_claims") or [])
+    written |= {float(source_years[s]) for s in cited if source_years.get(s)}
+    unsupported = sorted(
+        number
+        for number in numbers_in(str(item.get("spoken") or ""))
+        if not any(abs(number - w) < 1 or abs(number * 1000 - w) < 1000 for w in written)
+    )
+    if not unsupported:
+        return []
+    said = ", ".join(f"{n:g}" for n in unsupported)
+    return [f"{name} spoken variant says {said}, which its written answer does not"]
 
 
 def question_problems(name: str, item: dict) -> List[str]:
@@ -94,6 +124,7 @@ def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
                 problems.append(f"topic '{topic.get('id')}' relates to unknown topic '{related}'")
 
     known_sources = set(source_ids)
+    source_years = {s.get("id"): s.get("year") for s in raw["sources"] if s.get("year")}
     oldest_allowed = today - dt.timedelta(days=MAX_REVIEW_AGE_DAYS)
     for item in raw["items"]:
         name = f"item '{item.get('id')}' ({item.get('_file', '?')})"
@@ -106,12 +137,20 @@ def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
         for source_id in sources:
             if source_id not in known_sources:
                 problems.append(f"{name} cites unknown source '{source_id}'")
+        for source_id in item.get("checked_claims") or []:
+            if source_id not in known_sources:
+                problems.append(f"{name} checks a claim of unknown source '{source_id}'")
+            elif source_id in sources:
+                problems.append(
+                    f"{name} cites '{source_id}' both as support and as a claim it checked"
+                )
         if item.get("topic") not in known_topics:
             problems.append(f"{name} has unknown topic '{item.get('topic')}'")
         for field in ("answer", "details"):
             if list_followed_by_text(str(item.get(field) or "")):
                 problems.append(f"{name} {field}: a paragraph follows a list without a blank line")
         problems += question_problems(name, item)
+        problems += spoken_number_problems(name, item, source_years)
         kind = item.get("evidence_kind")
         if kind and kind not in EVIDENCE_KINDS:
             problems.append(f"{name} has unknown evidence_kind '{kind}'")

@@ -72,6 +72,8 @@ class EvidenceItem:
     spoken_title: str = ""
     # the questions this item answers, as people ask them: what the item ranker compares with
     questions: Sequence[str] = ()
+    # sources the answer cites as claims it corrects (a seed's wrong figure), not as support
+    checked_claims: Sequence[str] = ()
 
     def match_score(self, entities: Mapping[str, Set[str]]) -> int:
         """How many of the recognised entity values this item is specifically about."""
@@ -131,9 +133,18 @@ class EvidenceStore:
 
     def sources_for(self, items: Iterable[EvidenceItem]) -> List[Source]:
         """The sources the items rest on, once each, in order of first use."""
+        return self._collect(item.sources for item in items)
+
+    def checked_claims_for(self, items: Iterable[EvidenceItem]) -> List[Source]:
+        """Sources the items cite only as claims they checked (and corrected)."""
+        items = list(items)
+        supporting = {s.id for s in self.sources_for(items)}
+        return [s for s in self._collect(i.checked_claims for i in items) if s.id not in supporting]
+
+    def _collect(self, id_lists: Iterable[Sequence[str]]) -> List[Source]:
         seen: Dict[str, Source] = {}
-        for item in items:
-            for source_id in item.sources:
+        for source_ids in id_lists:
+            for source_id in source_ids:
                 if source_id in self.sources and source_id not in seen:
                     seen[source_id] = self.sources[source_id]
         return list(seen.values())
@@ -218,6 +229,7 @@ def build_store(raw: dict) -> EvidenceStore:
             title=i.get("title") or "",
             spoken_title=i.get("spoken_title") or "",
             questions=tuple(str(q) for q in i.get("questions") or ()),
+            checked_claims=tuple(i.get("checked_claims") or ()),
         )
         for i in raw["items"]
     ]

@@ -60,16 +60,33 @@ def spoken_text(items: Sequence[EvidenceItem]) -> str:
     return " ".join(item.spoken for item in items)
 
 
+SUPPORTS = "supports"
+CHECKED_CLAIM = "checked_claim"
+
+
 def citations_payload(
-    topic: Topic, items: Sequence[EvidenceItem], sources: Sequence[Source]
+    topic: Topic,
+    items: Sequence[EvidenceItem],
+    sources: Sequence[Source],
+    checked: Sequence[Source] = (),
 ) -> Dict[str, object]:
-    """The machine-readable part of an answer, for clients that show citations."""
+    """The machine-readable part of an answer, for clients that show citations. Each source
+    says its role: it supports the answer, or it is a claim the answer checked."""
     return {
         "type": EVIDENCE_PAYLOAD_TYPE,
         "topic": topic.id,
         "evidence_ids": [item.id for item in items],
-        "sources": [source.as_citation() for source in sources],
+        "sources": [{**source.as_citation(), "role": SUPPORTS} for source in sources]
+        + [{**source.as_citation(), "role": CHECKED_CLAIM} for source in checked],
     }
+
+
+def written_sources(sources: Sequence[Source], checked: Sequence[Source]) -> str:
+    """The sources line of a written answer; claims the answer corrected come apart."""
+    line = sources_line(sources)
+    if checked:
+        line += f". *A claim we checked:* {sources_line(checked)}"
+    return line
 
 
 def topic_button(topic: Topic) -> Dict[str, str]:
@@ -100,11 +117,12 @@ def rendered_answer(
 ) -> Dict[str, object]:
     """Everything the answer response needs, as response variables plus the payload."""
     sources = store.sources_for(items)
+    checked = store.checked_claims_for(items)
     return {
         "answer": text if text is not None else answer_text(items),
         "spoken": spoken if spoken is not None else spoken_text(items),
-        "sources": sources_line(sources),
+        "sources": written_sources(sources, checked),
         "spoken_sources": spoken_sources(sources),
         "topic_title": topic.title,
-        "payload": citations_payload(topic, items, sources),
+        "payload": citations_payload(topic, items, sources, checked),
     }

@@ -26,6 +26,7 @@ class Source:
     publisher: str = ""
     year: Optional[int] = None
     url: Optional[str] = None  # http(s) only
+    checked_claim: bool = False  # cited as a claim the answer checked, not as support
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def _sources(custom: Dict[str, Any]) -> List[Source]:
                 url=url
                 if isinstance(url, str) and url.startswith(("https://", "http://"))
                 else None,
+                checked_claim=source.get("role") == "checked_claim",
             )
         )
     return found

@@ -117,6 +117,20 @@ def test_a_good_store_has_no_problems():
         ),
         (lambda r: r["topics"][0].pop("ask_your_centre"), "topic 'cost' lacks ask_your_centre"),
         (
+            lambda r: r["items"][0].update(
+                answer="About 2 in 1,000 died.", spoken="About 3 in 1,000."
+            ),
+            "item 'cost.us' (?) spoken variant says 3, which its written answer does not",
+        ),
+        (
+            lambda r: r["items"][0].update(checked_claims=["nope"]),
+            "item 'cost.us' (?) checks a claim of unknown source 'nope'",
+        ),
+        (
+            lambda r: r["items"][0].update(checked_claims=["nmss"]),
+            "item 'cost.us' (?) cites 'nmss' both as support and as a claim it checked",
+        ),
+        (
             lambda r: r["items"][1].update(evidence_kind="anecdote"),
             "item 'risk.pooled' (?) has unknown evidence_kind 'anecdote'",
         ),
@@ -137,6 +151,15 @@ def test_each_problem_is_refused_and_names_the_offender(break_it, expected):
     break_it(raw)
     problems = find_problems(raw, today=TODAY)
     assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_spoken_numbers_may_round_or_say_thousands_but_not_differ():
+    raw = good_raw()
+    raw["items"][0].update(
+        answer="78.4% at 3 years; it cost $85,000 in a 2017 study.",
+        spoken="78 percent at 3 years; about 85 thousand dollars in 2017.",
+    )
+    assert find_problems(raw, today=TODAY) == []
 
 
 def test_a_review_exactly_twelve_months_old_is_still_accepted():

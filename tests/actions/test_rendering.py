@@ -1,6 +1,6 @@
 """Rendering evidence into answer text, spoken text, citations and buttons."""
 
-from actions.evidence_store import EvidenceItem, Source, Topic, build_store
+from actions.evidence_store import EvidenceItem, Source, Topic, build_store, get_store
 from actions.rendering import (
     citations_payload,
     details_text,
@@ -86,9 +86,21 @@ def test_payload_carries_topic_ids_and_full_citations():
                 "authors": "Sormani MP, Muraro PA, et al.",
                 "year": 2017,
                 "url": "https://doi.org/x",
+                "role": "supports",
             }
         ],
     }
+
+
+def test_a_claim_the_answer_checked_is_shown_apart_and_not_as_support():
+    store = get_store()
+    item = store.item("mortality_safety.why_figures_differ")
+    rendered = rendered_answer(store, store.topics["mortality_safety"], [item])
+    roles = {s["id"]: s["role"] for s in rendered["payload"]["sources"]}
+    assert roles["sormani_2017"] == "supports"
+    assert roles["seed_va_mscoe"] == "checked_claim"
+    supporting, checked = rendered["sources"].split("*A claim we checked:*")
+    assert "Veterans" not in supporting and "Stem Cell Therapy for Multiple Sclerosis" in checked
 
 
 def test_rendered_answer_and_related_buttons():

@@ -122,3 +122,29 @@ def test_without_a_cut_everything_is_shown_and_nothing_breaks_on_odd_trackers():
         ].text
         == "x"
     )
+
+
+def test_a_claim_the_answer_checked_is_marked_so_in_the_transcript():
+    tracker = {
+        "events": [
+            {
+                "event": "bot",
+                "timestamp": 1,
+                "text": "Answer",
+                "data": {
+                    "custom": {
+                        "type": "evidence_answer",
+                        "sources": [
+                            {"title": "Meta", "role": "supports"},
+                            {"title": "Old page", "role": "checked_claim"},
+                        ],
+                    }
+                },
+            }
+        ]
+    }
+    (entry,) = transcript(tracker)
+    assert [(s.title, s.checked_claim) for s in entry.sources] == [
+        ("Meta", False),
+        ("Old page", True),
+    ]

@@ -63,16 +63,11 @@ function externalLink(doc, href, text, strings) {
   return link;
 }
 
-/** The tappable "Sources (n)" disclosure under an evidence answer. */
-export function renderSources(doc, sources, strings) {
-  const list = (Array.isArray(sources) ? sources : []).filter(
-    (source) => source && typeof source === "object" && (source.title || source.publisher),
-  );
-  if (list.length === 0) return null;
-  const details = el(doc, "details", "sources");
-  details.append(el(doc, "summary", null, format(strings.sourcesSummary, { count: list.length })));
+const CHECKED_CLAIM = "checked_claim";
+
+function sourceList(doc, sources, strings) {
   const items = el(doc, "ol", "sources-list");
-  for (const source of list) {
+  for (const source of sources) {
     const item = el(doc, "li", "source");
     const title = String(source.title || source.publisher);
     const href = safeUrl(source.url);
@@ -81,7 +76,25 @@ export function renderSources(doc, sources, strings) {
     if (meta.length) item.append(el(doc, "span", "source-meta", ` — ${meta.join(", ")}`));
     items.append(item);
   }
-  details.append(items);
+  return items;
+}
+
+/** The tappable "Sources (n)" disclosure under an evidence answer. A source cited as a claim
+ * the answer checked (and corrected) is listed apart, never counted as support. */
+export function renderSources(doc, sources, strings) {
+  const list = (Array.isArray(sources) ? sources : []).filter(
+    (source) => source && typeof source === "object" && (source.title || source.publisher),
+  );
+  const supporting = list.filter((source) => source.role !== CHECKED_CLAIM);
+  const checked = list.filter((source) => source.role === CHECKED_CLAIM);
+  if (supporting.length === 0 && checked.length === 0) return null;
+  const details = el(doc, "details", "sources");
+  details.append(el(doc, "summary", null, format(strings.sourcesSummary, { count: supporting.length })));
+  details.append(sourceList(doc, supporting, strings));
+  if (checked.length) {
+    details.append(el(doc, "p", "checked-claims-label", strings.checkedClaimsLabel));
+    details.append(sourceList(doc, checked, strings));
+  }
   return details;
 }
 

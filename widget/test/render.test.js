@@ -55,6 +55,22 @@ describe("sources list", () => {
     expect(details.textContent).toContain("<img src=x onerror=alert(1)>");
   });
 
+  it("lists a claim the answer checked apart from its sources, and does not count it", () => {
+    const sources = [
+      ...evidenceAnswer.custom.sources.map((source) => ({ ...source, role: "supports" })),
+      { title: "Stem Cell Therapy for Multiple Sclerosis", publisher: "VA", role: "checked_claim" },
+    ];
+    const details = renderSources(document, sources, strings);
+    expect(details.querySelector("summary").textContent).toBe("Sources (2)");
+    const lists = details.querySelectorAll("ol");
+    expect(lists).toHaveLength(2);
+    expect(lists[0].querySelectorAll("li")).toHaveLength(2);
+    expect(lists[1].textContent).toContain("Stem Cell Therapy for Multiple Sclerosis");
+    expect(details.querySelector(".checked-claims-label").textContent).toBe(
+      strings.checkedClaimsLabel,
+    );
+  });
+
   it("is left out when there are no sources", () => {
     expect(renderSources(document, [], strings)).toBeNull();
     expect(renderSources(document, undefined, strings)).toBeNull();
