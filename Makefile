@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
         test-stories eval tune-fallback widget widget-test chromium encoder staff-account \
-        retention bench bench-production clean eval-real
+        retention bench bench-production clean eval-real content-audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -88,8 +88,11 @@ lint: setup ## ruff: lint and formatting
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-evidence-check: setup ## refuse a broken or stale evidence store
+evidence-check: setup ## refuse a broken evidence store, or one stale as of the commit under test
 	$(PY) -m actions.evidence_check
+
+content-audit: setup ## items due for review in 60 days, trials that may have reported, sources without an address
+	$(PY) -m devtools.content_audit
 
 validate: setup ## rasa data validate, warnings are errors
 	$(RASA) data validate --fail-on-warnings

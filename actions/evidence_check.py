@@ -1,19 +1,23 @@
 """Refuses an evidence store that the assistant must not answer from.
 
-    python -m actions.evidence_check [evidence_dir]
+    python -m actions.evidence_check [evidence_dir] [--today]
 
 Exits non-zero and names every offending item or source. Part of `make test`, so a stale or
 broken store never lands.
 """
 
+import argparse
 import datetime as dt
 import re
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
 from actions.evidence_store import EVIDENCE_DIR, load_raw, parse_date
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 MAX_REVIEW_AGE_DAYS = 365
 EVIDENCE_KINDS = {
@@ -96,9 +100,32 @@ def question_problems(name: str, item: dict) -> List[str]:
     return problems
 
 
-def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
-    """Every reason not to trust the store, one line each, naming the item at fault."""
+def commit_date(repo: Path = REPO_ROOT) -> Optional[dt.date]:
+    """The committer date of the commit under test (HEAD), or None outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%cs"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return dt.date.fromisoformat(out) if out else None
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return None
+
+
+def find_problems(
+    raw: dict, today: Optional[dt.date] = None, as_of: Optional[dt.date] = None
+) -> List[str]:
+    """Every reason not to trust the store, one line each, naming the item at fault.
+
+    Staleness is judged `as_of` a date: `make test` passes the date of the commit under test,
+    so a commit's result never changes with the calendar, while a commit made more than a
+    year after a review flags the item. A review date after `today` (the clock) is refused.
+    """
     today = today or dt.date.today()
+    as_of = as_of or today
     problems: List[str] = []
 
     source_ids = [s.get("id") for s in raw["sources"]]
@@ -125,7 +152,7 @@ def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
 
     known_sources = set(source_ids)
     source_years = {s.get("id"): s.get("year") for s in raw["sources"] if s.get("year")}
-    oldest_allowed = today - dt.timedelta(days=MAX_REVIEW_AGE_DAYS)
+    oldest_allowed = as_of - dt.timedelta(days=MAX_REVIEW_AGE_DAYS)
     for item in raw["items"]:
         name = f"item '{item.get('id')}' ({item.get('_file', '?')})"
         missing = [f for f in ITEM_FIELDS if not item.get(f)]
@@ -159,7 +186,8 @@ def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
             problems.append(f"{name} has an unreadable last_reviewed '{item.get('last_reviewed')}'")
         elif reviewed and reviewed < oldest_allowed:
             problems.append(
-                f"{name} was last reviewed on {reviewed}, more than 12 months ago: review it"
+                f"{name} was last reviewed on {reviewed}, more than 12 months before "
+                f"{as_of}: review it"
             )
         elif reviewed and reviewed > today:
             problems.append(f"{name} has a review date in the future ({reviewed})")
@@ -174,18 +202,26 @@ def find_problems(raw: dict, today: Optional[dt.date] = None) -> List[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    evidence_dir = Path(argv[0]) if argv else EVIDENCE_DIR
-    raw = load_raw(evidence_dir)
-    problems = find_problems(raw)
+    parser = argparse.ArgumentParser(description="Refuse a broken or stale evidence store.")
+    parser.add_argument("evidence_dir", nargs="?", type=Path, default=EVIDENCE_DIR)
+    parser.add_argument(
+        "--today",
+        action="store_true",
+        help="judge staleness by today's date, not by the date of the commit under test",
+    )
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    raw = load_raw(args.evidence_dir)
+    as_of = None if args.today else commit_date()
+    problems = find_problems(raw, as_of=as_of)
     if problems:
-        print(f"Evidence store in {evidence_dir} refused ({len(problems)} problems):")
+        print(f"Evidence store in {args.evidence_dir} refused ({len(problems)} problems):")
         for problem in problems:
             print(f"  - {problem}")
         return 1
+    judged = f"reviews judged as of {as_of} (the commit under test)" if as_of else "as of today"
     print(
         f"Evidence store OK: {len(raw['items'])} items, {len(raw['topics'])} topics, "
-        f"{len(raw['sources'])} sources"
+        f"{len(raw['sources'])} sources; {judged}"
     )
     return 0
 

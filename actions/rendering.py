@@ -72,10 +72,13 @@ def citations_payload(
 ) -> Dict[str, object]:
     """The machine-readable part of an answer, for clients that show citations. Each source
     says its role: it supports the answer, or it is a claim the answer checked."""
+    reviewed = [item.last_reviewed for item in items if item.last_reviewed]
     return {
         "type": EVIDENCE_PAYLOAD_TYPE,
         "topic": topic.id,
         "evidence_ids": [item.id for item in items],
+        # the oldest review among the items: what "Last reviewed" under an answer can promise
+        "last_reviewed": min(reviewed).isoformat() if reviewed else None,
         "sources": [{**source.as_citation(), "role": SUPPORTS} for source in sources]
         + [{**source.as_citation(), "role": CHECKED_CLAIM} for source in checked],
     }

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from actions.evidence_check import find_problems, main
+from actions.evidence_check import commit_date, find_problems, main
 from actions.evidence_store import load_raw
 
 TODAY = dt.date(2026, 11, 21)
@@ -88,7 +88,7 @@ def test_a_good_store_has_no_problems():
         (lambda r: r["sources"][1].update(id="nmss"), "duplicate source id 'nmss' (2 times)"),
         (
             lambda r: r["items"][1].update(last_reviewed="2025-11-20"),
-            "item 'risk.pooled' (?) was last reviewed on 2025-11-20, more than 12 months ago",
+            "item 'risk.pooled' (?) was last reviewed on 2025-11-20, more than 12 months before",
         ),
         (
             lambda r: r["items"][1].update(last_reviewed="last spring"),
@@ -186,5 +186,23 @@ def test_the_command_fails_on_a_broken_store_on_disk(tmp_path, capsys):
     assert "item 'cost.us' (cost.yml) cites unknown source 'missing_source'" in out
 
 
-def test_the_real_store_passes():
-    assert find_problems(load_raw()) == []
+def test_the_real_store_passes_as_of_the_commit_under_test():
+    assert find_problems(load_raw(), as_of=commit_date()) == []
+
+
+def test_staleness_follows_the_commit_date_not_the_clock():
+    raw = good_raw()  # reviewed 2026-11-01 and 2026-01-05
+    a_year_on = dt.date(2027, 6, 1)
+    # the same commit, checked on a later day, passes as it did
+    assert find_problems(raw, today=a_year_on, as_of=TODAY) == []
+    # a commit made a year on flags the item reviewed in January 2026
+    problems = find_problems(raw, today=a_year_on, as_of=a_year_on)
+    assert problems == [
+        "item 'risk.pooled' (?) was last reviewed on 2026-01-05, more than 12 months before "
+        "2027-06-01: review it"
+    ]
+
+
+def test_the_commit_date_is_read_from_git():
+    date = commit_date()
+    assert date is not None and date <= dt.date.today()

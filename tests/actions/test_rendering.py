@@ -1,5 +1,7 @@
 """Rendering evidence into answer text, spoken text, citations and buttons."""
 
+import datetime as dt
+
 from actions.evidence_store import EvidenceItem, Source, Topic, build_store, get_store
 from actions.rendering import (
     citations_payload,
@@ -31,7 +33,7 @@ CHARITY = Source(
 OTHER_PAGE = Source(id="n2", title="aHSCT in MS", publisher="National MS Society", kind="guidance")
 
 
-def item(item_id, answer="A.", details=None, spoken="S.", sources=("s",)):
+def item(item_id, answer="A.", details=None, spoken="S.", sources=("s",), reviewed=None):
     return EvidenceItem(
         id=item_id,
         topic="t",
@@ -39,7 +41,7 @@ def item(item_id, answer="A.", details=None, spoken="S.", sources=("s",)):
         spoken=spoken,
         sources=sources,
         evidence_kind="guidance",
-        last_reviewed=None,
+        last_reviewed=reviewed,
         details=details,
     )
 
@@ -78,6 +80,7 @@ def test_payload_carries_topic_ids_and_full_citations():
         "type": "evidence_answer",
         "topic": "t",
         "evidence_ids": ["a"],
+        "last_reviewed": None,
         "sources": [
             {
                 "id": "s",
@@ -90,6 +93,12 @@ def test_payload_carries_topic_ids_and_full_citations():
             }
         ],
     }
+
+
+def test_payload_says_when_the_oldest_of_its_items_was_last_reviewed():
+    topic = Topic(id="t", intent="ask_t", title="T", spoken_title="t")
+    items = [item("a", reviewed=dt.date(2026, 11, 21)), item("b", reviewed=dt.date(2026, 3, 2))]
+    assert citations_payload(topic, items, [STUDY])["last_reviewed"] == "2026-03-02"
 
 
 def test_a_claim_the_answer_checked_is_shown_apart_and_not_as_support():

@@ -35,6 +35,7 @@ export const DEFAULT_STRINGS = {
   assistant: "Assistant:",
   quickRepliesLabel: "Suggested replies",
   sourcesSummary: "Sources ({count})",
+  lastReviewed: "Last reviewed: {date}",
   checkedClaimsLabel: "A claim we checked (not a source for this answer):",
   opensInNewTab: "(opens in a new tab)",
   feedbackPrompt: "Was this answer helpful?",

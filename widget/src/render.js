@@ -98,6 +98,19 @@ export function renderSources(doc, sources, strings) {
   return details;
 }
 
+const MONTHS = [
+  "January", "February", "March", "April", "May", "June",
+  "July", "August", "September", "October", "November", "December",
+];
+
+/** "Last reviewed: November 2026" under the sources, from the answer's ISO review date. */
+export function renderLastReviewed(doc, isoDate, strings) {
+  const match = /^(\d{4})-(\d{2})-\d{2}$/.exec(typeof isoDate === "string" ? isoDate : "");
+  const month = match ? MONTHS[Number(match[2]) - 1] : undefined;
+  if (!month) return null;
+  return el(doc, "p", "last-reviewed", format(strings.lastReviewed, { date: `${month} ${match[1]}` }));
+}
+
 /** Buttons under a message; a click sends the payload, shown as the title. */
 export function renderQuickReplies(doc, replies, strings, onQuickReply) {
   const usable = (Array.isArray(replies) ? replies : []).filter(
@@ -195,6 +208,8 @@ export function renderBotMessage(doc, message, context) {
     if (typeof message.custom.topic === "string") item.dataset.topic = message.custom.topic;
     const sources = renderSources(doc, message.custom.sources, strings);
     if (sources) item.append(sources);
+    const reviewed = renderLastReviewed(doc, message.custom.last_reviewed, strings);
+    if (reviewed) item.append(reviewed);
     item.append(renderFeedback(doc, message.custom.evidence_ids, strings, onFeedback));
   }
   const replies = renderQuickReplies(doc, message.quick_replies, strings, onQuickReply);

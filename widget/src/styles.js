@@ -131,6 +131,7 @@ button { cursor: pointer; }
 }
 .sources summary:hover { text-decoration: underline; }
 .sources-list { margin: 0.25em 0 0; padding-left: 1.6em; }
+.last-reviewed { margin: 0.25em 0 0; font-size: 0.85em; opacity: 0.85; }
 .source { margin-bottom: 0.4em; }
 .source-meta { color: var(--msa-muted); }
 

@@ -5,6 +5,7 @@ import {
   renderBotMessage,
   renderHistory,
   renderQuickReplies,
+  renderLastReviewed,
   renderSources,
   renderUserMessage,
   spokenText,
@@ -16,6 +17,25 @@ const strings = DEFAULT_STRINGS;
 function context(overrides = {}) {
   return { strings, onQuickReply: vi.fn(), onFeedback: vi.fn(), ...overrides };
 }
+
+describe("last reviewed", () => {
+  it("shows the month and year the answer's evidence was last reviewed", () => {
+    const line = renderLastReviewed(document, "2026-11-21", strings);
+    expect(line.textContent).toBe("Last reviewed: November 2026");
+  });
+
+  it("is left out when the date is missing or not a date", () => {
+    expect(renderLastReviewed(document, undefined, strings)).toBeNull();
+    expect(renderLastReviewed(document, "2026-13-01", strings)).toBeNull();
+    expect(renderLastReviewed(document, "<b>soon</b>", strings)).toBeNull();
+  });
+
+  it("appears under the sources of an evidence answer", () => {
+    const message = { ...evidenceAnswer, custom: { ...evidenceAnswer.custom, last_reviewed: "2026-01-05" } };
+    const item = renderBotMessage(document, message, context());
+    expect(item.querySelector(".last-reviewed").textContent).toBe("Last reviewed: January 2026");
+  });
+});
 
 describe("sources list", () => {
   it("is a disclosure listing each source's title, publisher and year", () => {
