@@ -15,12 +15,14 @@ changes with the calendar), this reads the clock: it is the to-do list, not a ga
 import argparse
 import datetime as dt
 import re
+import statistics
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 from actions.evidence_check import MAX_REVIEW_AGE_DAYS
 from actions.evidence_store import EvidenceStore, get_store
+from devtools.readability import MAX_ANSWER_GRADE, reading_grade
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "content_audit.md"
@@ -79,8 +81,32 @@ def sources_without_address(store: EvidenceStore) -> List[tuple]:
     return missing
 
 
+def readability(store: EvidenceStore) -> List[str]:
+    """The reading-grade distribution of the answers, hardest first."""
+    grades = sorted(((reading_grade(i.answer), i.id) for i in store.items), reverse=True)
+    values = [grade for grade, _ in grades]
+    bands = [(-99, 6), (6, 7), (7, 8), (8, 10), (10, 99)]  # (above, up to and including)
+    lines = [
+        f"Median grade {statistics.median(values):.1f}; "
+        f"{sum(g <= MAX_ANSWER_GRADE for g in values)} of {len(values)} answers at grade "
+        f"{MAX_ANSWER_GRADE:g} or below.",
+        "",
+        "| grade | answers |",
+        "|---|---|",
+    ]
+    labels = ["6 or below", "over 6 to 7", "over 7 to 8", "over 8 to 10", "over 10"]
+    lines += [
+        f"| {label} | {sum(low < g <= high for g in values)} |"
+        for label, (low, high) in zip(labels, bands, strict=True)
+    ]
+    lines += ["", "Hardest: " + ", ".join(f"`{i}` {g:.1f}" for g, i in grades[:5])]
+    return lines
+
+
 def report(store: EvidenceStore, today: dt.date, days: int) -> str:
     lines = [f"# Evidence content audit, {today}", ""]
+    lines += ["## Reading grade of the answers (Flesch-Kincaid)", ""] + readability(store)
+    lines += [""]
     due = due_for_review(store, today, days)
     lines += [f"## Due for review by {today + dt.timedelta(days=days)} ({len(due)})", ""]
     lines += [

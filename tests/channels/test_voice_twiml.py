@@ -261,3 +261,31 @@ def test_no_path_returns_an_empty_response(domain, lexicon):
     ]
     for reply in replies:
         assert_never_empty(reply.twiml)
+
+
+def test_several_questions_are_spoken_one_answer_at_a_time_behind_more(domain, lexicon):
+    """Short answers to two questions are still two parts: the caller hears one, then "more"."""
+    store = get_store()
+    turn = []
+    for question, item_id in (
+        ("how much does it cost", "cost_insurance.us_cost"),
+        ("is it safe", "mortality_safety.overall_risk"),
+    ):
+        heading = variant(domain, "utter_question_part")
+        heading["text"] = heading["text"].format(question=question)
+        heading["utter_action"] = "utter_question_part"
+        item = store.item(item_id)
+        rendered = rendered_answer(store, store.topics[item.topic], [item])
+        turn += [heading, {"text": rendered["spoken"], "custom": rendered["payload"]}]
+    turn.append(variant(domain, "utter_specialist_deferral"))
+
+    first = render_bot_turn(turn, CallState(), SETTINGS, lexicon)
+    spoken = says(first.twiml)
+    assert spoken[0].startswith("You asked: how much does it cost")
+    assert not any("is it safe" in text for text in spoken)
+    assert lexicon.phrase("say_more") in spoken
+    assert first.state.pending is not None
+
+    second = render_more(first.state, SETTINGS, lexicon)
+    assert says(second.twiml)[0].startswith("You asked: is it safe")
+    assert says(second.twiml)[-1] == spoken[-1]  # the one deferral, last
