@@ -163,7 +163,11 @@ def choose_items(
         return [item.id for item in store.select_items(topic, entities)]
     best_id, best = in_topic[0]
     chosen = [best_id]
-    if len(in_topic) > 1 and in_topic[1][1] >= best - calibration.second_item_within:
+    if store.item(best_id).primary:
+        # The question matches one of the topic's core items: a general question ("what are
+        # the side effects?") gets the topic's core answer, all of its primary items.
+        chosen += [i.id for i in store.items_for_topic(topic) if i.primary and i.id != best_id]
+    elif len(in_topic) > 1 and in_topic[1][1] >= best - calibration.second_item_within:
         chosen.append(in_topic[1][0])
     elsewhere_id, elsewhere = ranked[0]
     if elsewhere_id not in chosen and elsewhere >= best + calibration.cross_topic_margin:

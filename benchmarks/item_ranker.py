@@ -34,7 +34,8 @@ def load_ranker(model_path: Path, storage_dir: Path) -> EvidenceItemRanker:
         (name, node) for name, node in schema.nodes.items() if node.uses is EvidenceItemRanker
     )
     context = ExecutionContext(schema, node_name=name)
-    return EvidenceItemRanker.load(node.config, storage, node.resource, context)
+    config = {**EvidenceItemRanker.get_default_config(), **node.config}
+    return EvidenceItemRanker.load(config, storage, node.resource, context)
 
 
 def percentile(values: List[float], share: float) -> float:

@@ -56,10 +56,14 @@ class NearestExamples:
         sorted_labels = [labels[i] for i in order]
         self.labels: List[str] = sorted(set(sorted_labels))
         self._starts = np.searchsorted(np.asarray(sorted_labels, dtype=object), self.labels)
-        self._bounds = list(
-            zip(self._starts, list(self._starts[1:]) + [len(sorted_labels)], strict=True)
-        )
         self.best_of = best_of
+        # Each label's example rows as one padded row of a matrix (padding points at an extra
+        # -inf score), so the mean of the closest `best_of` is one vectorised partition.
+        ends = list(self._starts[1:]) + [len(sorted_labels)]
+        width = max((end - start for start, end in zip(self._starts, ends, strict=True)), default=0)
+        self._padded = np.full((len(self.labels), max(width, best_of)), len(sorted_labels))
+        for row, (start, end) in enumerate(zip(self._starts, ends, strict=True)):
+            self._padded[row, : end - start] = np.arange(start, end)
 
     def scores(self, query: np.ndarray) -> np.ndarray:
         """One score per label (self.labels order)."""
@@ -68,13 +72,11 @@ class NearestExamples:
         similarities = self.vectors @ query.astype(np.float32)
         if self.best_of == 1:
             return np.maximum.reduceat(similarities, self._starts)
-        return np.array(
-            [
-                np.sort(similarities[start:end])[-self.best_of :].mean()
-                for start, end in self._bounds
-            ],
-            dtype=np.float32,
-        )
+        padded = np.append(similarities, np.float32(-np.inf))[self._padded]
+        closest = np.partition(padded, -self.best_of, axis=1)[:, -self.best_of :]
+        # a label with fewer examples than best_of averages the ones it has
+        closest = np.where(np.isfinite(closest), closest, np.nan)
+        return np.nanmean(closest, axis=1).astype(np.float32)
 
     def ranking(self, query: np.ndarray, limit: int) -> List[Tuple[str, float]]:
         scores = self.scores(query)

@@ -60,6 +60,21 @@ def test_a_confident_question_is_answered_with_its_best_matching_items(store):
     assert part.items == ["side_effects.higher_risk_groups"]
 
 
+def test_a_general_question_gets_the_topics_core_answer(store):
+    """The best match is one of the topic's primary items: the other primary items join it."""
+    plan = plan_answer(
+        store,
+        confident(
+            "ask_side_effects",
+            [("side_effects.short_and_long_term", 0.9), ("side_effects.higher_risk_groups", 0.6)],
+            "side_effects",
+        ),
+    )
+    primary = [i.id for i in store.items_for_topic("side_effects") if i.primary]
+    assert plan.parts[0].items[0] == "side_effects.short_and_long_term"
+    assert set(plan.parts[0].items) == set(primary)
+
+
 def test_a_close_second_item_of_the_topic_joins_the_answer(store):
     plan = plan_answer(
         store,
@@ -153,7 +168,8 @@ def test_each_question_of_several_is_planned_on_its_own(store):
         ("Is it safe?", "clarify"),
         ("Can I bring my dog?", "unanswerable"),
     ]
-    assert plan.parts[0].items == ["cost_insurance.us_cost"]
+    # the best match first, then the rest of the topic's core answer (both items are primary)
+    assert plan.parts[0].items == ["cost_insurance.us_cost", "cost_insurance.insurance"]
     assert plan.parts[1].candidates[0] == "mortality_safety.overall_risk"
 
 

@@ -200,7 +200,8 @@ def test_a_three_part_question_answers_each_part_with_its_own_sources_then_one_d
     assert set(sent) <= set(domain["responses"])
     assert SlotSet("last_topic", "cost_insurance") in events
     last_ids = next(e for e in events if e["name"] == "last_evidence_ids")["value"]
-    assert last_ids == ["cost_insurance.us_cost", "mortality_safety.overall_risk"]
+    assert last_ids[0] == "cost_insurance.us_cost"
+    assert "mortality_safety.overall_risk" in last_ids
 
 
 def test_an_unsure_part_of_several_gets_its_own_did_you_mean(dispatcher, make_tracker, domain):
