@@ -173,6 +173,8 @@ def find_problems(
                 )
         if item.get("topic") not in known_topics:
             problems.append(f"{name} has unknown topic '{item.get('topic')}'")
+        elif not str(item.get("id") or "").startswith(f"{item.get('topic')}."):
+            problems.append(f"{name} id must start with its topic ('{item.get('topic')}.')")
         for field in ("answer", "details"):
             if list_followed_by_text(str(item.get(field) or "")):
                 problems.append(f"{name} {field}: a paragraph follows a list without a blank line")

@@ -63,7 +63,9 @@ class DevQuestion:
 
     @property
     def topics(self) -> Set[str]:
-        return {self.topic, *self.other_topics}
+        """The topics an answer may be about: the question's own, and those of the items the
+        dev set marks as answering it (an item id is "<topic>.<slug>")."""
+        return {self.topic, *self.other_topics, *(i.split(".")[0] for i in self.items)}
 
 
 def load_dev_set(directory: Path = DEV_SET_DIR) -> List[DevQuestion]:

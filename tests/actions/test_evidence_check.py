@@ -112,6 +112,10 @@ def test_a_good_store_has_no_problems():
         ),
         (lambda r: r["items"][0].pop("title"), "item 'cost.us' (?) lacks title"),
         (
+            lambda r: r["items"][0].update(id="price.us"),
+            "item 'price.us' (?) id must start with its topic ('cost.')",
+        ),
+        (
             lambda r: r["items"][0].update(title="x" * 41),
             "item 'cost.us' (?) title is longer than 40",
         ),
