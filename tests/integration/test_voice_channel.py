@@ -42,6 +42,8 @@ def voice(tmp_path_factory):
         '  speech_model: "phone_call"\n'
         '  enhanced: "true"\n'
         '  max_silences: "2"\n'
+        # short parts, so every two-item answer is split and "more" is tried end to end
+        '  max_say_chars: "300"\n'
     )
     stack = make_stack(directory)
     stack.credentials = credentials
