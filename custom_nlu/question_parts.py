@@ -43,11 +43,14 @@ REQUEST_PATTERN = re.compile(
 # Sentence ends: . ? ! (runs of them) or line breaks; a decimal point ("2.5") is not an end.
 SENTENCE_END = re.compile(r"(?<=[?!])\s*|(?<=[^\d\s][.])\s+|\s*\n+\s*")
 # Two questions joined without punctuation: "... and how long ...", "... also is it ..."
+# ("or" does not join two questions: "is it a cure or does it slow MS down?" is one question)
 JOINED_QUESTION = re.compile(
-    r"\s*,?\s+(?:and|also|and also|plus|or)\s+(?=(?:what|how|why|when|where|which|who|is|are|"
+    r"\s*,?\s+(?:and|also|and also|plus)\s+(?=(?:what|how|why|when|where|which|who|is|are|"
     r"can|could|does|do|will|would|should)\b\s+\w+\s+\w+)",
     re.IGNORECASE,
 )
+# a full stop after these does not end a sentence ("complications, i.e. other illnesses?")
+ABBREVIATION_END = re.compile(r"\b(?:i\.e|e\.g|etc|vs|dr|approx|incl|esp|no)\.$", re.IGNORECASE)
 WORD = re.compile(r"[\w']+")
 
 
@@ -61,11 +64,17 @@ class QuestionParts:
 
 
 def _sentences(text: str) -> List[str]:
-    sentences = []
-    for sentence in SENTENCE_END.split(text):
-        sentence = sentence.strip()
-        if not sentence:
+    pieces: List[str] = []
+    for piece in SENTENCE_END.split(text):
+        piece = piece.strip()
+        if not piece:
             continue
+        if pieces and ABBREVIATION_END.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    sentences = []
+    for sentence in pieces:
         sentences.extend(s.strip() for s in JOINED_QUESTION.split(sentence) if s.strip())
     return sentences
 

@@ -83,3 +83,19 @@ def test_an_empty_message_has_no_parts(text):
 )
 def test_what_counts_as_a_question(sentence, expected):
     assert is_question(sentence) is expected
+
+
+def test_an_abbreviation_does_not_end_a_sentence():
+    split = question_parts(
+        "Are there specialists at the clinic for other problems, i.e. illnesses or injuries? "
+        "Will this cost extra?"
+    )
+    assert split.parts == [
+        "Are there specialists at the clinic for other problems, i.e. illnesses or injuries?",
+        "Will this cost extra?",
+    ]
+
+
+def test_or_between_alternatives_is_one_question():
+    split = question_parts("Is HSCT a cure or does it merely slow down the progression of MS?")
+    assert split.parts == ["Is HSCT a cure or does it merely slow down the progression of MS?"]
