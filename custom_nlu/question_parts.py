@@ -50,7 +50,7 @@ JOINED_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # a full stop after these does not end a sentence ("complications, i.e. other illnesses?")
-ABBREVIATION_END = re.compile(r"\b(?:i\.e|e\.g|etc|vs|dr|approx|incl|esp|no)\.$", re.IGNORECASE)
+ABBREVIATION_END = re.compile(r"\b(?:i\.e|e\.g|etc|vs|dr|approx|incl|esp)\.$", re.IGNORECASE)
 WORD = re.compile(r"[\w']+")
 
 
