@@ -15,6 +15,7 @@ from actions.evidence_store import EvidenceItem, EvidenceStore, Topic, get_store
 from actions.rendering import (
     details_text,
     item_button,
+    quoted,
     related_buttons,
     rendered_answer,
     spoken_text,
@@ -114,13 +115,13 @@ def answer(
             items = _items(store, part.items)
             shown += items
             if several:
-                dispatcher.utter_message(response="utter_question_part", question=part.text)
+                dispatcher.utter_message(response="utter_question_part", question=quoted(part.text))
             send_evidence(
                 dispatcher,
                 store,
                 store.topics[part.topic],
                 items,
-                part={"part": index, "parts": len(plan.parts), "question": part.text}
+                part={"part": index, "parts": len(plan.parts), "question": quoted(part.text)}
                 if several
                 else None,
             )
@@ -147,11 +148,11 @@ def send_unanswered_part(
     if part.action == "clarify" and part.candidates:
         dispatcher.utter_message(
             response="utter_part_did_you_mean",
-            question=part.text,
+            question=quoted(part.text),
             buttons=[item_button(store, i) for i in part.candidates],
         )
     else:
-        dispatcher.utter_message(response="utter_cannot_answer_part", question=part.text)
+        dispatcher.utter_message(response="utter_cannot_answer_part", question=quoted(part.text))
 
 
 class ActionTellMore(Action):

@@ -6,6 +6,7 @@ sentences around these values live in `domain.yml` responses; this module only j
 text and formats citations.
 """
 
+import re
 from typing import Dict, List, Optional, Sequence
 
 from actions.evidence_store import EvidenceItem, EvidenceStore, Source, Topic
@@ -90,6 +91,21 @@ def written_sources(sources: Sequence[Source], checked: Sequence[Source]) -> str
     if checked:
         line += f". *A claim we checked:* {sources_line(checked)}"
     return line
+
+
+MAX_QUOTED_CHARS = 160
+_EMPHASIS = re.compile(r"[`*_~\\]")
+_MARKDOWN_CONTROL = re.compile(r"[#>\[\]()<>|]")
+_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def quoted(question: str) -> str:
+    """A person's own words, safe to repeat inside a bot message ("You asked: …"): no
+    markdown, no links (the widget renders bot text as markdown, and an echoed link would
+    look like the assistant's), one line, and short."""
+    text = _ADDRESS.sub(" link ", _EMPHASIS.sub("", question or ""))
+    text = " ".join(_MARKDOWN_CONTROL.sub(" ", text).split())
+    return text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 1] + "…"
 
 
 def topic_button(topic: Topic) -> Dict[str, str]:

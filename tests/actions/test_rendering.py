@@ -4,8 +4,10 @@ import datetime as dt
 
 from actions.evidence_store import EvidenceItem, Source, Topic, build_store, get_store
 from actions.rendering import (
+    MAX_QUOTED_CHARS,
     citations_payload,
     details_text,
+    quoted,
     related_buttons,
     rendered_answer,
     source_label,
@@ -153,3 +155,12 @@ def test_rendered_answer_and_related_buttons():
     assert rendered["answer"] == "One.\n\nTwo." and rendered["spoken"] == "Uno. Dos."
     assert rendered["sources"] == "Neurology, Meta"
     assert related_buttons(store, topic) == [{"title": "U", "payload": "/ask_u"}]
+
+
+def test_a_persons_words_are_repeated_without_markdown_or_links():
+    assert quoted("Is it **safe**? [see](https://evil.example/x) `code`") == (
+        "Is it safe? see link code"
+    )
+    assert quoted("www.clinic.example has #1 results > all") == "link has 1 results all"
+    long = "why " * 100
+    assert len(quoted(long)) == MAX_QUOTED_CHARS and quoted(long).endswith("…")
