@@ -88,6 +88,15 @@ class ActionAnswerQuestion(Action):
             return []
         if not plan.answered:
             first = plan.parts[0]
+            if first.action == "unanswerable" and first.text.strip():
+                # nothing in the store comes close: say so, rather than "say it another way"
+                return clarify(
+                    dispatcher,
+                    tracker,
+                    [],
+                    "utter_cannot_answer_part",
+                    question=quoted(first.text),
+                )
             buttons = [item_button(store, i) for i in first.candidates]
             return clarify(dispatcher, tracker, buttons)
         return answer(dispatcher, store, plan, addressed_to(str(parse.get("text") or "")))

@@ -29,10 +29,14 @@ def suggested_topics(tracker: Tracker) -> List[Dict[str, str]]:
 
 
 def clarify(
-    dispatcher: CollectingDispatcher, tracker: Tracker, suggestions: List[Dict[str, str]]
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    suggestions: List[Dict[str, str]],
+    without_suggestions: str = "utter_ask_rephrase",
+    **values: Any,
 ) -> List[EventType]:
-    """A miss: "did you mean" with the suggestions (or a request to rephrase), and on the
-    second miss in a row an offer of a person instead of another guess."""
+    """A miss: "did you mean" with the suggestions (or, with none, `without_suggestions`), and
+    on the second miss in a row an offer of a person instead of another guess."""
     misses = int(tracker.get_slot("fallback_misses") or 0) + 1
     events: List[EventType] = [SlotSet("fallback_misses", float(misses))]
 
@@ -45,7 +49,7 @@ def clarify(
     if suggestions:
         dispatcher.utter_message(response="utter_did_you_mean", buttons=suggestions)
     else:
-        dispatcher.utter_message(response="utter_ask_rephrase")
+        dispatcher.utter_message(response=without_suggestions, **values)
     return events
 
 

@@ -300,3 +300,16 @@ def test_an_unsure_message_is_clarified_with_item_titles(dispatcher, make_tracke
     }
     assert all('{"evidence_item": "' in b["payload"] for b in message["buttons"])
     assert SlotSet("fallback_misses", 1.0) in events
+
+
+def test_a_question_nothing_in_the_store_comes_close_to_says_so(dispatcher, make_tracker, domain):
+    tracker = make_tracker(
+        intent="nlu_fallback",
+        text="can I bring my dog to the ward",
+        parse={"item_ranking": _ranking(("recovery_aftercare.first_weeks", 0.1))},
+    )
+    events = run(ActionAnswerQuestion(), dispatcher, tracker, domain)
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_cannot_answer_part"
+    assert message["question"] == "can I bring my dog to the ward"
+    assert SlotSet("fallback_misses", 1.0) in events
