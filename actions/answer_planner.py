@@ -23,7 +23,6 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 from actions.evidence_store import EvidenceItem, EvidenceStore
 
 FAQ_INTENT_PREFIX = "ask_"
-FALLBACK_INTENT = "nlu_fallback"
 MAX_ITEMS_PER_PART = 2
 MAX_CLARIFY_ITEMS = 3
 # an item about a drug or MS type the person named gets this much on top (cosine units)
@@ -181,7 +180,6 @@ class QuestionSignals:
 
     text: str
     classifier: Mapping[str, float]  # intent classifier, whole message
-
     question_classifier: Mapping[str, float]  # topic probabilities of this question
     topic_examples: Mapping[str, float]
     items: Mapping[str, float]

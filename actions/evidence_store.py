@@ -236,11 +236,11 @@ def build_store(raw: dict) -> EvidenceStore:
     return EvidenceStore(sources, topics, items)
 
 
-def ranking_examples(evidence_dir: Path = EVIDENCE_DIR) -> List[Tuple[str, str, str]]:
+def ranking_examples(raw: Optional[dict] = None) -> List[Tuple[str, str, str]]:
     """(item id, topic, example text) for every example question of every item, plus the
     item's title: what the ranker compares a message with."""
     examples = []
-    for item in load_raw(evidence_dir)["items"]:
+    for item in (raw or load_raw())["items"]:
         texts = list(item.get("questions") or [])
         if item.get("title"):
             texts.append(item["title"])
@@ -248,14 +248,15 @@ def ranking_examples(evidence_dir: Path = EVIDENCE_DIR) -> List[Tuple[str, str, 
     return examples
 
 
-def answer_texts(evidence_dir: Path = EVIDENCE_DIR) -> List[Tuple[str, str]]:
+def answer_texts(raw: Optional[dict] = None) -> List[Tuple[str, str]]:
     """(item id, answer) for every item: the ranker also compares a message with the answer."""
-    return [(item["id"], str(item["answer"])) for item in load_raw(evidence_dir)["items"]]
+    return [(item["id"], str(item["answer"])) for item in (raw or load_raw())["items"]]
 
 
 def examples_fingerprint(evidence_dir: Path = EVIDENCE_DIR) -> str:
     """Changes when what the item ranker learns (example questions, titles, answers) changes."""
-    learned = [ranking_examples(evidence_dir), answer_texts(evidence_dir)]
+    raw = load_raw(evidence_dir)  # read once: this runs on every `make` that checks the model
+    learned = [ranking_examples(raw), answer_texts(raw)]
     return hashlib.sha256(json.dumps(learned).encode()).hexdigest()[:16]
 
 
