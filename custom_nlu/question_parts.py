@@ -64,17 +64,21 @@ class QuestionParts:
 
 
 def _sentences(text: str) -> List[str]:
-    pieces: List[str] = []
+    # Each sentence is a list of fragments joined once at the end: joining as we go, and
+    # searching the joined text for an abbreviation, made a paste of "e.g. e.g. …" cost the
+    # square of its length.
+    pieces: List[List[str]] = []
     for piece in SENTENCE_END.split(text):
         piece = piece.strip()
         if not piece:
             continue
-        if pieces and ABBREVIATION_END.search(pieces[-1]):
-            pieces[-1] = f"{pieces[-1]} {piece}"
+        if pieces and ABBREVIATION_END.search(pieces[-1][-1]):
+            pieces[-1].append(piece)
         else:
-            pieces.append(piece)
+            pieces.append([piece])
     sentences = []
-    for sentence in pieces:
+    for fragments in pieces:
+        sentence = " ".join(fragments)
         sentences.extend(s.strip() for s in JOINED_QUESTION.split(sentence) if s.strip())
     return sentences
 
@@ -106,14 +110,15 @@ def question_parts(text: str, max_parts: int = MAX_PARTS) -> QuestionParts:
     if not cleaned:
         return QuestionParts(parts=[])
     sentences = _sentences(cleaned)
-    questions: List[str] = []
+    grouped: List[List[str]] = []  # each question as its sentences, joined below
     for sentence in sentences:
         if not is_question(sentence):
             continue
-        if questions and len(_words(sentence)) < MIN_PART_WORDS:
-            questions[-1] = f"{questions[-1]} {sentence}"
+        if grouped and len(_words(sentence)) < MIN_PART_WORDS:
+            grouped[-1].append(sentence)  # a short follow-up belongs to the question before
             continue
-        questions.append(sentence)
+        grouped.append([sentence])
+    questions = [" ".join(group) for group in grouped]
     if not questions:
         return QuestionParts(parts=[" ".join(cleaned.split())])
     # A lone short question ("Why?") after context is the context's question: keep both.

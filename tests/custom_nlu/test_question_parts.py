@@ -99,3 +99,31 @@ def test_an_abbreviation_does_not_end_a_sentence():
 def test_or_between_alternatives_is_one_question():
     split = question_parts("Is HSCT a cure or does it merely slow down the progression of MS?")
     assert split.parts == ["Is HSCT a cure or does it merely slow down the progression of MS?"]
+
+
+class _RecordingPattern:
+    """Wraps a compiled pattern and records the length of every text it searches."""
+
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self.lengths = []
+
+    def search(self, text, *args):
+        self.lengths.append(len(text))
+        return self.pattern.search(text, *args)
+
+
+@pytest.mark.parametrize("unit", ["i.e. e.g. ", "Why? And? ", "I have MS. Is it safe? "])
+def test_a_long_paste_is_searched_piece_by_piece_not_as_a_growing_text(monkeypatch, unit):
+    # The splitter once searched the sentence it was building for an abbreviation after every
+    # piece, so a paste of "e.g. e.g. …" cost the square of its length (a 900 KB message held
+    # the server for minutes). Each search must now see one piece, whatever the length.
+    import custom_nlu.question_parts as module
+
+    recording = _RecordingPattern(module.ABBREVIATION_END)
+    monkeypatch.setattr(module, "ABBREVIATION_END", recording)
+    paste = unit * 2000
+    split = question_parts(paste)
+    assert recording.lengths, "the abbreviation check did not run"
+    assert max(recording.lengths) <= len(unit)
+    assert len(split.parts) <= module.MAX_PARTS
