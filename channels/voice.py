@@ -35,6 +35,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from channels.conversation_ids import ADDRESS_KEY, address_key
+from channels.rate_limits import MessageRates
+from channels.request_body import read_capped_body
+from channels.settings import channel_settings
+from channels.user_input import admit
 from channels.voice_lexicon import (
     LEXICON_PATH,
     VoiceLexicon,
@@ -294,6 +299,8 @@ class VoiceInput(InputChannel):
             )
 
         self.insecure_dev = bool(insecure_dev)
+        self.limits = channel_settings()
+        self.rates = MessageRates.from_settings(self.limits)
         self.validator: Optional[RequestValidator] = None
         if auth_token and auth_token.strip() and not self.insecure_dev:
             if auth_token.strip().lower() in PLACEHOLDER_SECRETS:
@@ -363,13 +370,16 @@ class VoiceInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @voice_webhook.route("/webhook", methods=["POST"])
+        @voice_webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
+            signature = request.headers.get(SIGNATURE_HEADER)
+            if not signature and not self.insecure_dev:
+                # refused before the body is read: the signature covers it, so without one
+                # there is nothing to verify
+                return response.text("Forbidden: invalid or missing Twilio signature", status=403)
+            body = await read_capped_body(request, self.limits.max_request_bytes)
             status, body = await self.handle(
-                self.signed_url(request),
-                parse_form(request.body or b""),
-                request.headers.get(SIGNATURE_HEADER),
-                on_new_message,
+                self.signed_url(request), parse_form(body), signature, on_new_message
             )
             content_type = "text/xml" if status == 200 else "text/plain"
             return response.text(body, status=status, content_type=content_type)
@@ -450,8 +460,12 @@ class VoiceInput(InputChannel):
         if is_repeat(heard, self.lexicon):
             return render_repeat(state, self.settings, self.lexicon)
 
+        if self.rates.refusal(call_id, None) is not None:
+            return render_problem(state, self.settings, self.lexicon)
         choice = match_choice(heard, state.choices, self.lexicon)
         metadata: Dict[str, Any] = {"display": speech}
+        # the caller's number, pseudonymised: handoff and callback caps count per caller
+        metadata[ADDRESS_KEY] = address_key(fields.get("From"), self.sender_secret.hex())
         confidence = fields.get("Confidence")
         if confidence:
             try:
@@ -460,7 +474,13 @@ class VoiceInput(InputChannel):
                 pass
         if choice is not None:
             logger.debug("Voice call %s chose %s", call_id, choice.payload)
-        text = choice.payload if choice is not None else heard
+        # a choice's payload is the server's own; what was heard goes through the same
+        # admission as typed text (length, no internal intents)
+        text = (
+            choice.payload
+            if choice is not None
+            else admit(heard, self.limits.max_message_chars).text
+        )
         messages = await self._ask(call_id, text, metadata, on_new_message)
         return render_bot_turn(messages, state, self.settings, self.lexicon)
 

@@ -13,7 +13,13 @@ Same protocol as Rasa's `socketio` channel (`session_request` → `session_confi
 - a `user_echo` event to the person's other open tabs with what they just sent, so every tab
   shows the question, not only the answer;
 - an allow-list of the sites that may embed the chat (`allowed_origins`, or
-  WEBCHAT_ALLOWED_ORIGINS, comma-separated); Rasa's channel accepts any origin;
+  WEBCHAT_ALLOWED_ORIGINS, comma-separated); Rasa's channel accepts any origin. In production
+  mode (ASSISTANT_ENV) an empty list refuses to start rather than allow every site;
+- conversation ids made by the server, joined only with their signed token
+  (channels/conversation_ids.py): `session_confirm` carries {session_id, session_token}, and
+  a message goes to the conversation its socket joined, whatever session_id it names;
+- the channels' common limits: message rates per conversation and per address, and
+  channels/user_input.py (length, button payloads only, metadata);
 - with `redis_url` (or WEBCHAT_REDIS_URL) set, socket.io rooms are shared through Redis, so a
   message produced by any Sanic worker or replica (a staff reply, say) reaches the person's
   socket wherever it is connected. Clients still need sticky sessions for long-polling.
@@ -25,7 +31,7 @@ import inspect
 import json
 import logging
 import os
-import uuid
+import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 import socketio
@@ -34,11 +40,28 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
+from channels.conversation_ids import (
+    ADDRESS_KEY,
+    MIN_SECRET_CHARS,
+    address_key,
+    new_session_id,
+    session_token,
+    token_matches,
+)
+from channels.rate_limits import MessageRates
+from channels.settings import ChannelSettings, channel_settings
+from channels.user_input import admit
+
 logger = logging.getLogger(__name__)
 
 HISTORY_EVENT = "history"
 ECHO_EVENT = "user_echo"
 HISTORY_LIMIT = 200  # messages; older ones stay stored, the widget shows the recent past
+SLOW_DOWN = (
+    "You're sending messages faster than I can answer. Please wait {seconds} seconds and "
+    "send your question again."
+)
+NO_SESSION = "This chat lost its connection to the conversation. Please reload the page."
 
 
 def bot_message_payload(message: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -103,6 +126,9 @@ class WebChatInput(SocketIOInput):
 
     redis_url: Optional[Text] = None
     allowed_origins: List[Text] = []
+    settings: ChannelSettings
+    rates: MessageRates
+    session_secret: Text = ""
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
@@ -122,7 +148,27 @@ class WebChatInput(SocketIOInput):
         if isinstance(origins, str):
             origins = [o.strip() for o in origins.split(",") if o.strip()]
         channel.allowed_origins = list(origins or [])
+        channel.settings = channel_settings()
+        channel.rates = MessageRates.from_settings(channel.settings)
+        channel.session_secret = channel._session_secret()
+        if channel.settings.production and not channel.allowed_origins:
+            raise ValueError(
+                "web chat: WEBCHAT_ALLOWED_ORIGINS is empty in production mode; list the sites "
+                "that embed the chat (https://clinic.example,https://charity.example)"
+            )
         return channel
+
+    def _session_secret(self) -> Text:
+        secret = self.settings.webchat_session_secret
+        if len(secret) >= MIN_SECRET_CHARS:
+            return secret
+        if self.settings.production:
+            raise ValueError(
+                f"web chat: ASSISTANT_WEBCHAT_SESSION_SECRET must be {MIN_SECRET_CHARS}+ random "
+                "characters in production mode (it signs conversation ids)"
+            )
+        # development: conversations can be rejoined until this process restarts
+        return secrets.token_urlsafe(MIN_SECRET_CHARS)
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
         if self.sio is None:
@@ -154,38 +200,80 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
-            # Replaces Rasa's handler: with the pinned python-socketio, `enter_room` is a
-            # coroutine that Rasa 3.6 never awaits, so persistent sessions got no messages.
-            session_id = (data or {}).get("session_id") or uuid.uuid4().hex
+            # Replaces Rasa's handler: it joins whatever session id the client names, and with
+            # the pinned python-socketio its `enter_room` is a coroutine it never awaits.
+            session_id = webchat.joinable_session(data)
+            await sio.save_session(sid, {"session_id": session_id}, namespace=webchat.namespace)
             if webchat.session_persistence:
                 entered = sio.enter_room(sid, session_id, namespace=webchat.namespace)
                 if inspect.isawaitable(entered):
                     await entered
-            await sio.emit("session_confirm", session_id, room=sid, namespace=webchat.namespace)
+            confirmed = {
+                "session_id": session_id,
+                "session_token": session_token(session_id, webchat.session_secret),
+            }
+            await sio.emit("session_confirm", confirmed, room=sid, namespace=webchat.namespace)
             await webchat.send_history(sid, session_id)
 
-        rasa_handle_message = sio.handlers[self.namespace or "/"][self.user_message_evt]
-
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Dict) -> None:
-            await webchat.echo_to_other_tabs(sid, data)
-            await rasa_handle_message(sid, data)
+        async def handle_message(sid: Text, data: Any) -> None:
+            await webchat.receive(sid, data, handle_with_webchat_output)
 
         return blueprint
 
-    async def echo_to_other_tabs(self, sid: Text, data: Any) -> None:
-        if not self.session_persistence or not isinstance(data, dict):
-            return
+    def joinable_session(self, data: Any) -> Text:
+        """The conversation a socket may join: the one it names with a valid token, or a new one."""
+        data = data if isinstance(data, dict) else {}
         session_id = data.get("session_id")
+        if token_matches(session_id, data.get("session_token"), self.session_secret):
+            return session_id
+        return new_session_id()
+
+    async def receive(
+        self, sid: Text, data: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """A person's message: to the conversation this socket joined, within the limits."""
+        session = await self.sio.get_session(sid, namespace=self.namespace)
+        session_id = (session or {}).get("session_id")
+        if not session_id:
+            await self._tell(sid, NO_SESSION)  # sent before session_request: nothing to join
+            return
+        data = data if isinstance(data, dict) else {}
+        environ = self.sio.get_environ(sid, namespace=self.namespace) or {}
+        request = environ.get("sanic.request")
+        address = (request.remote_addr or request.ip) if request is not None else None
+        wait = self.rates.refusal(session_id, address)
+        if wait is not None:
+            await self._tell(sid, SLOW_DOWN.format(seconds=wait))
+            return
         metadata = data.get(self.metadata_key) or {}
         if isinstance(metadata, str):
             try:
                 metadata = json.loads(metadata)
             except ValueError:
                 metadata = {}
-        shown = (metadata.get("display") if isinstance(metadata, dict) else None) or data.get(
-            "message"
+        admitted = admit(data.get("message"), self.settings.max_message_chars, metadata)
+        admitted.metadata[ADDRESS_KEY] = address_key(address, self.session_secret)
+        shown = admitted.metadata.get("display") or admitted.text
+        await self.echo_to_other_tabs(sid, session_id, shown)
+        await on_new_message(
+            UserMessage(
+                admitted.text,
+                None,  # replaced by the WebChatOutput of the blueprint's handler
+                session_id if self.session_persistence else sid,
+                input_channel=self.name(),
+                metadata=admitted.metadata,
+            )
         )
+
+    async def _tell(self, sid: Text, text: Text) -> None:
+        await self.sio.emit(
+            self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace
+        )
+
+    async def echo_to_other_tabs(self, sid: Text, session_id: Text, shown: Text) -> None:
+        if not self.session_persistence:
+            return
         if session_id and shown:
             await self.sio.emit(
                 ECHO_EVENT,

@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The channels default to production mode (fail closed); tests that check it set it themselves.
+os.environ.setdefault("ASSISTANT_ENV", "development")
 
 
 def pytest_collection_modifyitems(items):

@@ -273,7 +273,9 @@ def test_a_spoken_choice_sends_its_button_payload(configured):
     post(channel, assistant, {**CALL, "SpeechResult": "Safety.", "Confidence": "0.71"})
     chosen = assistant.received[-1]
     assert chosen.text == "/ask_mortality_safety"
+    address = chosen.metadata.pop("address_key")  # the caller's number, as a keyed hash
     assert chosen.metadata == {"display": "Safety.", "speech_confidence": 0.71}
+    assert len(address) == 32 and CALLER not in address
     assert chosen.input_channel == "voice"
 
 

@@ -1,7 +1,9 @@
 """The web chat channel's pure parts: message payloads and the history it replays."""
 
+import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
+from channels.conversation_ids import session_token
 from channels.webchat import WebChatInput, bot_message_payload, conversation_history
 
 
@@ -55,3 +57,32 @@ def test_allowed_origins_and_redis_from_credentials_or_environment(monkeypatch):
     from_env = WebChatInput.from_credentials({})
     assert from_env.allowed_origins == ["https://a.example", "https://b.example"]
     assert from_env.session_persistence is True
+
+
+def test_production_refuses_to_start_without_allowed_origins(monkeypatch):
+    # an empty allow-list used to mean "every site may embed the chat"
+    monkeypatch.setenv("ASSISTANT_ENV", "production")
+    monkeypatch.setenv("ASSISTANT_WEBCHAT_SESSION_SECRET", "k" * 16 + "Q" * 16 + "z" * 8)
+    monkeypatch.delenv("WEBCHAT_ALLOWED_ORIGINS", raising=False)
+    with pytest.raises(ValueError, match="WEBCHAT_ALLOWED_ORIGINS"):
+        WebChatInput.from_credentials({})
+    channel = WebChatInput.from_credentials({"allowed_origins": ["https://clinic.example"]})
+    assert channel.allowed_origins == ["https://clinic.example"]
+
+
+@pytest.mark.parametrize("secret", ["", "change-me", "short"])
+def test_production_refuses_to_start_without_a_session_secret(monkeypatch, secret):
+    monkeypatch.setenv("ASSISTANT_ENV", "production")
+    monkeypatch.setenv("ASSISTANT_WEBCHAT_SESSION_SECRET", secret)
+    with pytest.raises(ValueError, match="ASSISTANT_WEBCHAT_SESSION_SECRET"):
+        WebChatInput.from_credentials({"allowed_origins": ["https://clinic.example"]})
+
+
+def test_a_session_is_joined_only_with_its_token(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_WEBCHAT_SESSION_SECRET", "k" * 16 + "Q" * 16 + "z" * 8)
+    channel = WebChatInput.from_credentials({})
+    fresh = channel.joinable_session({})
+    token = session_token(fresh, channel.session_secret)
+    assert channel.joinable_session({"session_id": fresh, "session_token": token}) == fresh
+    for attempt in ({"session_id": fresh}, {"session_id": fresh, "session_token": "x"}, None, 7):
+        assert channel.joinable_session(attempt) != fresh

@@ -23,6 +23,7 @@ def write_endpoints(directory: Path, action_port: int) -> Path:
     path.write_text(
         f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
         "  enable_selective_domain: true\n"
+        "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
         "tracker_store:\n  type: tracker_stores.sqlite.SQLiteTrackerStore\n"
         f"  db: {directory / 'conversations.db'}\n"
     )
@@ -38,6 +39,8 @@ def make_stack(directory: Path) -> Stack:
         model=current_model_path(),
         token="test-token",
         log_dir=directory / "logs",
+        # every test talks from 127.0.0.1: the per-address limit has its own test
+        extra_env={"ASSISTANT_MESSAGES_PER_ADDRESS_PER_MINUTE": "100000"},
     )
 
 

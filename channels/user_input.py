@@ -1,0 +1,66 @@
+"""What every channel does to a person's message before the assistant sees it.
+
+- Too long: replaced by the `message_too_long` intent, so the person is asked to shorten it
+  (domain: utter_message_too_long) and the NLU never runs on a pasted book. The start of
+  what they sent is kept as the message shown in the conversation.
+- Starts with "/": kept only when a button could have sent exactly it (button_payloads);
+  otherwise the slashes are dropped and it is understood as the words it contains, so
+  "/emergency@1.0" is text, not an internal intent with a chosen confidence.
+- Metadata from the client: only the keys the widget sends, with bounded values. Others
+  could impersonate the server's own (`is_external` marks staff-inbox events, which the
+  transcript and history skip, so a message carrying it would be hidden from staff).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional
+
+from channels.button_payloads import is_allowed_payload
+
+TOO_LONG_INTENT = "/message_too_long"
+SHOWN_CHARS = 300  # how much of a too-long message the conversation shows
+DISPLAY_KEY = "display"  # metadata: what the person's own message looks like on screen
+FEEDBACK_KEY = "feedback_on"  # metadata: the evidence ids a thumbs up or down is about
+MAX_FEEDBACK_IDS = 10
+MAX_ID_CHARS = 100
+
+
+@dataclass
+class AdmittedMessage:
+    text: str
+    metadata: Dict[str, Any] = field(default_factory=dict)
+    too_long: bool = False
+
+
+def _shown(text: str, limit: int = SHOWN_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def admit(text: Any, max_chars: int, metadata: Optional[Dict[str, Any]] = None) -> AdmittedMessage:
+    """The text and metadata to hand to Rasa for what a person sent."""
+    metadata = client_metadata(metadata, max_chars)
+    text = text if isinstance(text, str) else ""
+    if len(text) > max_chars:
+        metadata[DISPLAY_KEY] = _shown(text)
+        return AdmittedMessage(TOO_LONG_INTENT, metadata, too_long=True)
+    if text.lstrip().startswith("/") and not is_allowed_payload(text):
+        words = text.lstrip().lstrip("/")
+        metadata.setdefault(DISPLAY_KEY, text)
+        return AdmittedMessage(words, metadata)
+    return AdmittedMessage(text, metadata)
+
+
+def client_metadata(metadata: Any, max_chars: int) -> Dict[str, Any]:
+    """The client's metadata keys the assistant reads, bounded; everything else dropped."""
+    if not isinstance(metadata, dict):
+        return {}
+    kept: Dict[str, Any] = {}
+    display = metadata.get(DISPLAY_KEY)
+    if isinstance(display, str) and display.strip():
+        kept[DISPLAY_KEY] = _shown(display, max_chars)
+    ids = metadata.get(FEEDBACK_KEY)
+    if isinstance(ids, list):
+        kept[FEEDBACK_KEY] = [
+            i for i in ids[:MAX_FEEDBACK_IDS] if isinstance(i, str) and len(i) <= MAX_ID_CHARS
+        ]
+    return kept
