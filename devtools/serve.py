@@ -51,6 +51,11 @@ def api_token() -> str:
     return local_secret("RASA_AUTH_TOKEN", TOKEN_FILE.name)
 
 
+def action_server_token() -> str:
+    """The token Rasa sends the action server: ACTION_SERVER_TOKEN, or one per checkout."""
+    return local_secret("ACTION_SERVER_TOKEN", "action_server_token")
+
+
 def effective_credentials(path: Path, env: Dict[str, str]) -> Path:
     """The channels to start: credentials.yml, less the phone channel when Twilio is not
     configured (no TWILIO_AUTH_TOKEN), so the assistant still starts for web and REST."""
@@ -134,7 +139,8 @@ class Stack:
         deadline = started + timeout
         actions = self._spawn(
             f"actions-{self.action_port}",
-            ["run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+            ["--actions", "actions", "--port", str(self.action_port)],
+            module="actions.server",
         )
         rasa = self._spawn(f"rasa-{self.rasa_port}", self._rasa_args(model, self.rasa_port))
         inbox = self._spawn_inbox() if self.inbox_port else None
@@ -163,8 +169,19 @@ class Stack:
 
     @property
     def environment(self) -> Dict[str, str]:
-        # conversation ids of phone calls are an HMAC of the call id with this secret
-        generated = {"VOICE_SENDER_SECRET": local_secret("VOICE_SENDER_SECRET", "voice_secret")}
+        generated = {
+            # conversation ids of phone calls are an HMAC of the call id with this secret
+            "VOICE_SENDER_SECRET": local_secret("VOICE_SENDER_SECRET", "voice_secret"),
+            # Rasa sends it to the action server, which answers nobody else
+            "ACTION_SERVER_TOKEN": action_server_token(),
+            # signs web chat conversation ids, so a reload can rejoin after a restart
+            "ASSISTANT_WEBCHAT_SESSION_SECRET": local_secret(
+                "ASSISTANT_WEBCHAT_SESSION_SECRET", "webchat_session_secret"
+            ),
+            # a local run on plain http://localhost: set ASSISTANT_ENV=production (and its
+            # secrets, .env.example) to run with the production checks
+            "ASSISTANT_ENV": os.environ.get("ASSISTANT_ENV", "development"),
+        }
         return {**os.environ, **PRIVATE_ENV, **generated, **self.extra_env}
 
     @property
@@ -186,9 +203,19 @@ class Stack:
             # one argument: a generated token may start with "-", which argparse would take
             # for an option and refuse to start
             f"--auth-token={self.token}",
-            "--cors",
-            "*",
+            # localhost unless told otherwise: a development machine's assistant is not a
+            # server for the network it sits on
+            "--interface",
+            self.environment.get("RASA_INTERFACE", "127.0.0.1"),
+            *self._cors_args(),
         ]
+
+    def _cors_args(self) -> List[str]:
+        # The widget talks socket.io (its own origin allow-list); CORS here is only for a
+        # site calling REST from the browser, and only the origins configured for it.
+        origins = self.environment.get("ASSISTANT_CORS_ORIGINS", "").split(",")
+        origins = [origin.strip() for origin in origins if origin.strip()]
+        return ["--cors", *origins] if origins else []
 
     def start_replica(self, port: int, timeout: float = 180.0) -> str:
         """Another Rasa server on the same model, endpoints and action server (scale-out)."""

@@ -15,7 +15,7 @@ def assistant_with_inbox(
 ) -> Stack:
     stack = make_stack(directory)
     stack.token = secrets.token_urlsafe(24)  # a real token: the inbox runs in production mode
-    stack.extra_env = {"HANDOFF_DB_URL": db_url, "HANDOFF_HOURS": hours}
+    stack.extra_env |= {"HANDOFF_DB_URL": db_url, "HANDOFF_HOURS": hours}
     stack.inbox_port = free_port()
     stack.inbox_env = inbox_env(db_url, stack.rasa_url, stack.token, **inbox_extra)
     if web:

@@ -18,7 +18,7 @@ def handoff_assistant(tmp_path_factory):
     db_url = f"sqlite:///{directory / 'handoff.db'}"
     store = HandoffStore.from_url(db_url)
     stack = make_stack(directory)
-    stack.extra_env = {"HANDOFF_DB_URL": db_url, "HANDOFF_HOURS": "always"}
+    stack.extra_env |= {"HANDOFF_DB_URL": db_url, "HANDOFF_HOURS": "always"}
     stack.start()
     yield stack, store
     stack.stop()

@@ -40,7 +40,7 @@ def replicas(tmp_path_factory):
         database = url.rsplit("/", 1)[1]
         stack = make_stack(directory)
         stack.endpoints = ROOT / "endpoints.production.yml"
-        stack.extra_env = {
+        stack.extra_env |= {
             "ACTION_SERVER_URL": f"http://localhost:{stack.action_port}/webhook",
             "TRACKER_DB_HOST": "127.0.0.1",
             "TRACKER_DB_PORT": "5432",

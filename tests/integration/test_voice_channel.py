@@ -47,7 +47,7 @@ def voice(tmp_path_factory):
     )
     stack = make_stack(directory)
     stack.credentials = credentials
-    stack.extra_env = {
+    stack.extra_env |= {
         "TWILIO_AUTH_TOKEN": TOKEN,
         "VOICE_SENDER_SECRET": SECRET,
         "VOICE_PUBLIC_URL": PUBLIC_URL,

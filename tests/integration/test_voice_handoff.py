@@ -17,7 +17,7 @@ def voice_stack(directory, hours):
     db_url = f"sqlite:///{directory / 'handoff.db'}"
     stack = make_stack(directory)
     stack.credentials = credentials
-    stack.extra_env = {
+    stack.extra_env |= {
         "TWILIO_AUTH_TOKEN": TOKEN,
         "VOICE_SENDER_SECRET": SECRET,
         "VOICE_PUBLIC_URL": PUBLIC_URL,
