@@ -8,6 +8,14 @@ export const DEFAULT_STRINGS = {
   dialogDescription:
     "An automated assistant with general information about stem cell therapy for MS. It does not replace your MS team.",
   closeLabel: "Close the chat",
+  // "End chat and forget this conversation", for shared devices (asks before it forgets).
+  forgetButton: "End chat",
+  forgetButtonLabel: "End chat and forget this conversation", // starts with forgetButton's text
+  forgetQuestion:
+    "End this chat and forget it on this device? It will be removed from this browser and cannot be opened here again.",
+  forgetConfirm: "Yes, forget it",
+  forgetCancel: "No, keep it",
+  forgetDone: "The conversation was forgotten on this device. A new chat has started.",
   messagesLabel: "Conversation",
   inputLabel: "Your question",
   inputPlaceholder: "Type your question…",

@@ -1,33 +1,35 @@
 // The socket.io conversation with the assistant (protocol: channels/webchat.py).
 //
-// connect → session_request {session_id} → session_confirm <id> → history {messages}
+// connect → session_request {session_id, session_token} (or {} when none is stored)
+//         → session_confirm {session_id, session_token} → history {messages}
 // user_uttered {message, session_id, metadata} → bot_uttered {text?, quick_replies?, custom?}
 // user_echo {text}: the person's message sent from another tab of the same conversation
 //
+// The server creates every session id and signs it; the id and its token are a credential, kept
+// only in this browser's storage. A missing, invalid or expired token gets a NEW session from
+// the server, whose id then replaces the stored one (and its history replaces what is shown).
+//
 // socket.io reconnects by itself; every (re)connection asks for the same session again, and the
 // history that follows catches up on anything missed. Messages typed while offline wait in an
-// outbox and are sent once the session is confirmed again: never dropped.
+// outbox and are sent once the session is confirmed again: never dropped (only "End chat and
+// forget" in widget.js discards them, with the conversation).
 
 import { io } from "socket.io-client";
 
-export function newSessionId(win = globalThis) {
-  const crypto = win.crypto;
-  if (crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID().replace(/-/g, "");
-  const bytes = new Uint8Array(16);
-  if (crypto && typeof crypto.getRandomValues === "function") crypto.getRandomValues(bytes);
-  else for (let i = 0; i < bytes.length; i += 1) bytes[i] = Math.floor(Math.random() * 256);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+const ID_KEY = "session-id";
+const TOKEN_KEY = "session-token";
 
 export class Connection {
   /**
    * @param {object} options
    * @param {string} options.serverUrl   the Rasa server, e.g. http://localhost:5005
    * @param {string} options.socketPath  "/socket.io"
-   * @param {object} options.store       {get(key), set(key, value)} (localStorage or memory)
+   * @param {object} options.store       createStore(): the session id and token live here
    * @param {object} options.events      onStatus(status), onHistory(messages),
    *                                     onBotMessage(message), onSent(entry),
-   *                                     onUserEcho({text}) (sent from another tab)
+   *                                     onUserEcho({text}) (sent from another tab),
+   *                                     onSessionChange() (the server gave a different
+   *                                     session: the history that follows is a new one)
    * @param {Function} [options.connect] socket.io's `io` (replaced in unit tests)
    */
   constructor({ serverUrl, socketPath, store, events, connect = io, win = globalThis }) {
@@ -41,15 +43,31 @@ export class Connection {
     this.confirmed = false;
     this.status = "idle";
     this.outbox = [];
+    this.sessionId = null; // the id the server confirmed on this connection
+    this.requestedId = null;
   }
 
-  get sessionId() {
-    let id = this.store.get("session-id");
-    if (!id) {
-      id = newSessionId(this.win);
-      this.store.set("session-id", id);
+  /** What session_request sends: the stored id with its token, or {} for a new session. */
+  sessionRequest() {
+    const id = this.store.get(ID_KEY);
+    const token = this.store.get(TOKEN_KEY);
+    return id && token ? { session_id: id, session_token: token } : {};
+  }
+
+  /** Keeps the server's session; tells the widget when it is not the one shown so far. */
+  confirm(data) {
+    const id = data && typeof data.session_id === "string" ? data.session_id : "";
+    if (!id) return false; // not a session we can use: nothing is sent until there is one
+    const before = this.sessionId || this.requestedId;
+    this.sessionId = id;
+    this.store.set(ID_KEY, id);
+    if (typeof data.session_token === "string" && data.session_token) {
+      this.store.set(TOKEN_KEY, data.session_token);
+    } else {
+      this.store.remove(TOKEN_KEY); // a token for another id must not be sent with this one
     }
-    return id;
+    if (before && before !== id && this.events.onSessionChange) this.events.onSessionChange();
+    return true;
   }
 
   start() {
@@ -65,11 +83,12 @@ export class Connection {
     this.socket = socket;
     socket.on("connect", () => {
       this.confirmed = false;
-      socket.emit("session_request", { session_id: this.sessionId });
+      const request = this.sessionRequest();
+      this.requestedId = request.session_id || null;
+      socket.emit("session_request", request);
     });
-    socket.on("session_confirm", (confirmed) => {
-      const id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
-      if (id) this.store.set("session-id", String(id));
+    socket.on("session_confirm", (data) => {
+      if (!this.confirm(data)) return;
       this.confirmed = true;
       this.setStatus("online");
     });
@@ -162,7 +181,10 @@ export class Connection {
   }
 }
 
-/** localStorage under a prefix, falling back to memory where storage is blocked. */
+/**
+ * localStorage (or sessionStorage) under a prefix, falling back to memory where storage is
+ * blocked. clear() removes every key under the prefix, including ones an older version wrote.
+ */
 export function createStore(win, prefix, kind = "localStorage") {
   const memory = new Map();
   let storage = null;
@@ -191,6 +213,29 @@ export function createStore(win, prefix, kind = "localStorage") {
         if (storage) storage.setItem(full, value);
       } catch {
         /* memory keeps it for this page */
+      }
+    },
+    remove(key) {
+      const full = `${prefix}:${key}`;
+      memory.delete(full);
+      try {
+        if (storage) storage.removeItem(full);
+      } catch {
+        /* nothing stored there */
+      }
+    },
+    clear() {
+      memory.clear();
+      try {
+        if (!storage) return;
+        const keys = [];
+        for (let i = 0; i < storage.length; i += 1) {
+          const key = storage.key(i);
+          if (key && key.startsWith(`${prefix}:`)) keys.push(key);
+        }
+        for (const key of keys) storage.removeItem(key);
+      } catch {
+        /* storage went away: memory is cleared */
       }
     },
   };

@@ -73,7 +73,19 @@ button { cursor: pointer; }
   width: 2.75em; height: 2.75em; padding: 0; border: 0; border-radius: 0.5em;
   background: transparent; color: inherit;
 }
-.header .icon-button:hover { background: rgba(255, 255, 255, 0.18); }
+.header .icon-button:hover, .header-button:hover { background: rgba(255, 255, 255, 0.18); }
+.header-button {
+  flex: none; min-height: 2.75em; padding: 0.3em 0.7em; border: 1px solid currentColor;
+  border-radius: 0.5em; background: transparent; color: inherit; font-size: 0.9em; font-weight: 600;
+}
+.header-button[aria-expanded="true"] { background: rgba(255, 255, 255, 0.18); }
+.forget-confirm {
+  padding: 0.75em 1em; background: var(--msa-bot); color: var(--msa-text);
+  border-bottom: 1px solid var(--msa-line);
+}
+.forget-question { margin: 0 0 0.5em; font-weight: 600; }
+.forget-buttons { display: flex; flex-wrap: wrap; gap: 0.5em; }
+.forget-yes { background: ${PALETTE.urgentBackground}; color: ${PALETTE.urgentText}; border-color: ${PALETTE.urgentBorder}; font-weight: 700; }
 .connection {
   margin: 0; padding: 0.5em 1em; font-weight: 600;
   background: ${PALETTE.offlineBackground}; color: ${PALETTE.offlineText};
@@ -203,7 +215,7 @@ button { cursor: pointer; }
   .typing-dots span { opacity: 1; }
 }
 @media (forced-colors: active) {
-  .launcher, .bubble, .quick-reply, .feedback-button, .tool, .send, .mic { border: 1px solid ButtonText; }
+  .launcher, .bubble, .quick-reply, .feedback-button, .tool, .send, .mic, .header-button { border: 1px solid ButtonText; }
   .feedback-button[aria-pressed="true"], .tool[aria-pressed="true"] { outline: 2px solid Highlight; }
 }
 `;

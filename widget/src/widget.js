@@ -142,7 +142,7 @@ export class ChatWidget {
     description.id = "msa-description";
     const close = iconButton(doc, "close", "close", s.closeLabel);
     close.addEventListener("click", () => this.close());
-    header.append(title, description, close);
+    header.append(title, description, this.buildForgetButton(), close);
 
     this.connectionStatus = el(doc, "p", "connection");
     this.connectionStatus.setAttribute("role", "status");
@@ -151,9 +151,56 @@ export class ChatWidget {
     this.log.setAttribute("aria-label", s.messagesLabel);
     this.log.tabIndex = 0; // scrollable with the keyboard
 
-    panel.append(header, this.connectionStatus, this.log, this.buildFooter());
+    panel.append(header, this.buildForgetConfirm(), this.connectionStatus, this.log, this.buildFooter());
     this.panel = panel;
     return panel;
+  }
+
+  /** "End chat": for shared devices. It only asks; buildForgetConfirm's "Yes" forgets. */
+  buildForgetButton() {
+    const s = this.strings;
+    const button = el(this.doc, "button", "header-button forget", s.forgetButton);
+    button.type = "button";
+    button.setAttribute("aria-label", s.forgetButtonLabel); // begins with the visible text
+    button.title = s.forgetButtonLabel;
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", "msa-forget-confirm");
+    button.addEventListener("click", () =>
+      this.forgetConfirm.hidden ? this.askToForget() : this.hideForgetConfirm(),
+    );
+    this.forgetButton = button;
+    return button;
+  }
+
+  buildForgetConfirm() {
+    const doc = this.doc;
+    const s = this.strings;
+    const box = el(doc, "div", "forget-confirm");
+    box.id = "msa-forget-confirm";
+    box.hidden = true;
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-labelledby", "msa-forget-question");
+    const question = el(doc, "p", "forget-question", s.forgetQuestion);
+    question.id = "msa-forget-question";
+    // "Keep" comes first and takes the focus: Enter pressed twice does not forget anything.
+    const keep = el(doc, "button", "tool forget-no", s.forgetCancel);
+    keep.type = "button";
+    keep.addEventListener("click", () => this.hideForgetConfirm({ focus: true }));
+    const forget = el(doc, "button", "tool forget-yes", s.forgetConfirm);
+    forget.type = "button";
+    forget.addEventListener("click", () => this.forgetConversation());
+    const buttons = el(doc, "div", "forget-buttons");
+    buttons.append(keep, forget);
+    box.append(question, buttons);
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault(); // closes the question, not the panel
+        this.hideForgetConfirm({ focus: true });
+      }
+    });
+    this.forgetConfirm = box;
+    this.forgetKeepButton = keep;
+    return box;
   }
 
   buildFooter() {
@@ -257,6 +304,7 @@ export class ChatWidget {
     this.root.classList.add("is-open");
     this.showLauncherState(true);
     this.tabStore.set("open", "yes");
+    this.listenForOtherTabs();
     this.startConnection();
     this.scrollToEnd();
     if (focus) {
@@ -277,6 +325,7 @@ export class ChatWidget {
   close() {
     if (!this.isOpen) return;
     if (this.dictation.listening) this.dictation.stop();
+    this.hideForgetConfirm();
     this.panel.hidden = true;
     this.root.classList.remove("is-open");
     this.showLauncherState(false);
@@ -300,6 +349,7 @@ export class ChatWidget {
         onBotMessage: (message) => this.receive(message),
         onSent: (entry) => this.markSent(entry),
         onUserEcho: (message) => this.showEcho(message),
+        onSessionChange: () => this.startedAgain(),
       },
     });
     this.connection.start();
@@ -326,12 +376,17 @@ export class ChatWidget {
     return { sender: "bot", text, quick_replies: this.config.greetingReplies };
   }
 
+  /** Empties the log down to the local greeting (if any). */
+  showGreeting() {
+    this.log.replaceChildren();
+    const greeting = this.greetingMessage();
+    if (greeting) this.log.append(renderBotMessage(this.doc, greeting, this.renderContext));
+  }
+
   /** The whole conversation from the server: replaces what is shown (reconnects included). */
   showHistory(messages) {
     const doc = this.doc;
-    this.log.replaceChildren();
-    const greeting = this.greetingMessage();
-    if (greeting) this.log.append(renderBotMessage(doc, greeting, this.renderContext));
+    this.showGreeting();
     this.log.append(renderHistory(doc, messages, this.renderContext));
     for (const entry of this.pending) {
       entry.element = renderUserMessage(doc, { text: entry.display, pending: !entry.sent }, this.strings);
@@ -346,6 +401,84 @@ export class ChatWidget {
     }
     this.historyShown = true;
     this.scrollToEnd();
+  }
+
+  /**
+   * The server started a different session (the old one's token was refused, or another tab
+   * forgot it): the history that follows is the new one's. Nothing is awaited from the old one;
+   * messages still waiting to be sent go to the new one.
+   */
+  startedAgain() {
+    this.historyShown = false; // so greetingMode "intent" greets the new conversation
+    this.hideTyping();
+    this.awaitingReply = this.pending.length > 0;
+    this.firstReplyPending = this.pending.length > 0;
+  }
+
+  // ---- "End chat and forget this conversation" -------------------------------------------------
+
+  askToForget() {
+    this.forgetConfirm.hidden = false;
+    this.forgetButton.setAttribute("aria-expanded", "true");
+    this.forgetKeepButton.focus();
+  }
+
+  hideForgetConfirm({ focus = false } = {}) {
+    if (!this.forgetConfirm || this.forgetConfirm.hidden) return;
+    this.forgetConfirm.hidden = true;
+    this.forgetButton.setAttribute("aria-expanded", "false");
+    if (focus) this.forgetButton.focus();
+  }
+
+  /**
+   * Leaves nothing of this conversation in the browser (the session id and token, the open
+   * state, the read-aloud choice: every key under the storage prefix, in both storages), then
+   * starts a new session: the server gets {} and creates one.
+   */
+  forgetConversation() {
+    this.hideForgetConfirm();
+    this.clearConversation();
+    this.store.clear();
+    this.tabStore.clear();
+    this.readAloudButton.setAttribute("aria-pressed", String(this.readAloud.enabled));
+    this.startConnection();
+    this.announce(this.strings.forgetDone);
+    this.input.focus();
+  }
+
+  /** Stops the connection and empties the panel and what this page remembers of the chat. */
+  clearConversation() {
+    if (this.dictation.listening) this.dictation.stop();
+    this.readAloud.cancel();
+    if (this.connection) this.connection.stop();
+    this.connection = null;
+    this.pending = [];
+    this.awaitingReply = false;
+    this.firstReplyPending = false;
+    this.hideTyping();
+    this.historyShown = false;
+    this.setHandoffActive(false);
+    this.input.value = "";
+    this.autoGrow();
+    this.dictationStatus.textContent = "";
+    this.liveRegion.replaceChildren(); // it holds the last answers' text
+    this.showGreeting();
+  }
+
+  /**
+   * Another tab of this browser forgot the conversation (its session id left localStorage):
+   * this tab stops showing it too, and joins whatever session is stored when opened again.
+   */
+  listenForOtherTabs() {
+    if (this.onStorage || !this.win.addEventListener) return;
+    const key = `${this.config.storagePrefix}:session-id`;
+    this.onStorage = (event) => {
+      if (event.key !== key || event.newValue !== null || !this.connection) return;
+      this.clearConversation();
+      this.tabStore.clear();
+      this.close();
+    };
+    this.win.addEventListener("storage", this.onStorage);
   }
 
   /** While staff handle the conversation, "Talk to a person" would only be forwarded to them. */
@@ -495,6 +628,7 @@ export class ChatWidget {
   }
 
   destroy() {
+    if (this.onStorage) this.win.removeEventListener("storage", this.onStorage);
     if (this.connection) this.connection.stop();
     this.readAloud.cancel();
     this.win.clearTimeout(this.typingTimer);

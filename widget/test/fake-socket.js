@@ -1,5 +1,6 @@
 // A stand-in for socket.io's `io()`: records what the widget emits and lets a test play the
-// server's side (connect, session_confirm, history, bot_uttered, disconnect).
+// server's side (connect, session_confirm {session_id, session_token}, history, bot_uttered,
+// disconnect).
 
 export function fakeIo() {
   const sockets = [];
@@ -31,11 +32,14 @@ export function fakeIo() {
       receive(event, ...args) {
         for (const handler of handlers.get(event) || []) handler(...args);
       },
+      // Confirms `sessionId`, or else the requested one, or else a new one the server made up;
+      // the token is "token:<id>" (the real server's is an HMAC of the id).
       serverAccepts(sessionId, messages = []) {
         socket.connected = true;
         socket.receive("connect");
         const request = socket.emitted.filter((e) => e.event === "session_request").at(-1);
-        socket.receive("session_confirm", sessionId || request.data.session_id);
+        const id = sessionId || request.data.session_id || `server-made-${sockets.length}`;
+        socket.receive("session_confirm", { session_id: id, session_token: `token:${id}` });
         socket.receive("history", { messages });
       },
       serverDrops(reason = "transport close") {

@@ -379,3 +379,151 @@ describe("several tabs", () => {
     expect(socket().emitted.filter((e) => e.event === "user_uttered")).toHaveLength(before);
   });
 });
+
+describe("a session the server replaces", () => {
+  it("shows only the new session's history when the confirmed id differs", () => {
+    mount();
+    openAndConnect([{ sender: "user", text: "old question" }, { sender: "bot", text: "old answer" }]);
+    type("one more");
+    expect($(".typing")).not.toBeNull();
+    socket().serverDrops();
+    socket().serverAccepts("session-2", [{ sender: "user", text: "new question" }]);
+    const shown = $$(".log > .message").map((m) => m.textContent).join("\n");
+    expect(shown).toContain("new question");
+    expect(shown).not.toContain("old question");
+    expect(shown).not.toContain("one more");
+    expect($$(".log > .message")).toHaveLength(2); // the local greeting and the new message
+    expect($(".typing")).toBeNull(); // no reply is coming from the old session
+    expect(localStorage.getItem("ms-assistant-widget:session-id")).toBe("session-2");
+  });
+
+  it("greets a replacing session in intent greeting mode", () => {
+    mount({ greetingMode: "intent" });
+    openAndConnect([{ sender: "bot", text: "Hello again" }]);
+    socket().serverDrops();
+    socket().serverAccepts("session-2", []);
+    expect(socket().sent()).toEqual([
+      { message: "/greet", session_id: "session-2", metadata: { display: "Hello" } },
+    ]);
+  });
+});
+
+describe("end chat and forget this conversation", () => {
+  const stored = (storage) => Object.keys(storage).filter((k) => k.startsWith("ms-assistant-widget:"));
+
+  it("is a labelled header button that only asks at first", () => {
+    mount();
+    openAndConnect([{ sender: "user", text: "private question" }]);
+    const button = $(".header .forget");
+    expect(button.tagName).toBe("BUTTON");
+    expect(button.getAttribute("aria-label")).toBe("End chat and forget this conversation");
+    expect(button.getAttribute("aria-label").startsWith(button.textContent)).toBe(true);
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+    expect($(".forget-confirm").hidden).toBe(true);
+    button.click();
+    const confirm = $(".forget-confirm");
+    expect(confirm.hidden).toBe(false);
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    expect(widget.shadow.getElementById(confirm.getAttribute("aria-labelledby")).textContent).toBe(
+      widget.strings.forgetQuestion,
+    );
+    expect(widget.shadow.activeElement).toBe($(".forget-no")); // not the destructive one
+    // Nothing is forgotten yet.
+    expect(localStorage.getItem("ms-assistant-widget:session-id")).toBe("session-1");
+    expect($(".log").textContent).toContain("private question");
+    expect(io.sockets).toHaveLength(1);
+  });
+
+  it("keeps everything with 'No, keep it' or Escape, which does not close the panel", () => {
+    mount();
+    openAndConnect([{ sender: "user", text: "private question" }]);
+    $(".forget").click();
+    $(".forget-no").click();
+    expect($(".forget-confirm").hidden).toBe(true);
+    expect(widget.shadow.activeElement).toBe($(".forget"));
+    $(".forget").click();
+    $(".forget-no").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
+    expect($(".forget-confirm").hidden).toBe(true);
+    expect($(".panel").hidden).toBe(false);
+    expect(localStorage.getItem("ms-assistant-widget:session-token")).toBe("token:session-1");
+    expect($(".log").textContent).toContain("private question");
+    expect(io.sockets).toHaveLength(1);
+  });
+
+  it("clears storage, the messages and the draft, and starts a new session with {}", () => {
+    window.speechSynthesis = { speak: vi.fn(), cancel: vi.fn() };
+    window.SpeechSynthesisUtterance = class {};
+    localStorage.setItem("host-page-key", "kept");
+    sessionStorage.setItem("host-page-key", "kept");
+    mount();
+    openAndConnect([{ sender: "user", text: "private question" }, { sender: "bot", text: "private answer" }]);
+    $(".read-aloud").click();
+    socket().receive("bot_uttered", { text: "another private answer" });
+    $("textarea").value = "a draft";
+    expect(stored(localStorage).sort()).toEqual([
+      "ms-assistant-widget:read-aloud",
+      "ms-assistant-widget:session-id",
+      "ms-assistant-widget:session-token",
+    ]);
+    expect(stored(sessionStorage)).toEqual(["ms-assistant-widget:open"]);
+    const old = socket();
+
+    $(".forget").click();
+    $(".forget-yes").click();
+
+    expect(stored(localStorage)).toEqual([]);
+    expect(stored(sessionStorage)).toEqual([]);
+    expect(localStorage.getItem("host-page-key")).toBe("kept");
+    expect(sessionStorage.getItem("host-page-key")).toBe("kept");
+    expect(old.connected).toBe(false);
+    expect(io.sockets).toHaveLength(2);
+    const messages = $$(".log > .message");
+    expect(messages).toHaveLength(1);
+    expect(messages[0].textContent).toContain("automated assistant"); // the greeting again
+    expect($("textarea").value).toBe("");
+    expect(widget.liveRegion.textContent).not.toContain("private");
+    expect(widget.liveRegion.textContent).toContain(widget.strings.forgetDone);
+    expect($(".read-aloud").getAttribute("aria-pressed")).toBe("false");
+    expect($(".forget-confirm").hidden).toBe(true);
+
+    socket().serverAccepts(undefined, []);
+    expect(socket().sent("session_request")).toEqual([{}]);
+    expect(localStorage.getItem("ms-assistant-widget:session-id")).toBe("server-made-2");
+    expect($(".log").textContent).not.toContain("private");
+    type("new question");
+    expect(socket().sent()).toEqual([{ message: "new question", session_id: "server-made-2", metadata: {} }]);
+  });
+
+  it("does not send a message still waiting from the forgotten conversation", () => {
+    mount();
+    openAndConnect();
+    socket().serverDrops();
+    type("typed while offline");
+    $(".forget").click();
+    $(".forget-yes").click();
+    socket().serverAccepts(undefined, []);
+    expect(socket().sent()).toEqual([]);
+    expect($(".log").textContent).not.toContain("typed while offline");
+  });
+
+  it("follows another tab that forgot the conversation", () => {
+    mount();
+    openAndConnect([{ sender: "user", text: "private question" }]);
+    const old = socket();
+    localStorage.removeItem("ms-assistant-widget:session-id"); // what the other tab did
+    window.dispatchEvent(
+      new StorageEvent("storage", { key: "ms-assistant-widget:session-id", oldValue: "session-1", newValue: null }),
+    );
+    expect(old.connected).toBe(false);
+    expect($(".panel").hidden).toBe(true);
+    expect($(".log").textContent).not.toContain("private question");
+    localStorage.setItem("ms-assistant-widget:session-id", "other-tab-session");
+    localStorage.setItem("ms-assistant-widget:session-token", "other-tab-token");
+    $(".launcher").click();
+    socket().connected = true;
+    socket().receive("connect");
+    expect(socket().sent("session_request")).toEqual([
+      { session_id: "other-tab-session", session_token: "other-tab-token" },
+    ]);
+  });
+});
