@@ -27,7 +27,7 @@ from typing import Callable, Dict, List, Sequence
 import yaml
 from tqdm import tqdm
 
-from benchmarks import item_ranker
+from benchmarks import item_ranker, long_messages
 from benchmarks.load import LoadResult, run_load
 from benchmarks.processes import peak_rss_mb
 from benchmarks.report import chart, markdown_table
@@ -296,6 +296,8 @@ def main() -> int:
             "action server": peak_rss_mb(stack.processes[0].pid),
         }
         reference_rss = {"Rasa server": peak_rss_mb(reference_process.pid)}
+        # after the load, so its peak memory is the load's
+        long_report = long_messages.report(long_messages.measure(stack.rasa_url))
     finally:
         stack.stop()
         if reference_process and reference_process.poll() is None:
@@ -322,7 +324,7 @@ def main() -> int:
     (out / "report.md").write_text(
         f"# Benchmark ({args.config} configuration)\n\n{args.messages} messages per "
         f"conversation; latency is end to end per message over REST; medians and "
-        f"percentiles from one run.\n\n{table}\n\n{ranker}"
+        f"percentiles from one run.\n\n{table}\n\n{ranker}\n\n{long_report}"
     )
     chart(ours, theirs, levels, out / "latency-throughput.png")
     raw = {
