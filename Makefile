@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
         test-stories eval tune-fallback widget widget-test chromium encoder staff-account \
-        retention bench bench-production clean eval-real content-audit
+        retention bench bench-production soak clean eval-real content-audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -63,7 +63,8 @@ run: train widget ## set up, train if needed, start the assistant, the web chat 
 	$(PY) -m devtools.serve
 
 shell: train ## chat with the assistant in the terminal
-	@$(RASA) run actions --actions actions --port 5055 > /dev/null 2>&1 & ACTIONS=$$!; \
+	@export ACTION_SERVER_TOKEN=$$($(PY) -c "from devtools.serve import action_server_token as t; print(t())"); \
+	 $(PY) -m actions.server --port 5055 > /dev/null 2>&1 & ACTIONS=$$!; \
 	 trap "kill $$ACTIONS" EXIT; \
 	 $(RASA) shell --model $$($(PY) -m devtools.model path) --endpoints endpoints.yml
 
@@ -73,10 +74,13 @@ bench: train ## this assistant vs the stock rasa init assistant (results/bench/d
 bench-production: train ## the same, ours on PostgreSQL + Redis with 2 workers (results/bench/production/)
 	$(PY) -m benchmarks.run --config production
 
-staff-account: setup ## add a staff inbox account: make staff-account EMAIL=lee@clinic.example NAME="Lee Smith"
-	$(PY) -m inbox.accounts create --email "$(EMAIL)" --name "$(NAME)"
+soak: train ## 10 minutes of web chat, REST and phone load with a handoff and a Rasa restart (results/soak/; SOAK_MINUTES=n)
+	$(PY) -m benchmarks.soak
 
-retention: setup ## delete ended handoffs and handled callbacks older than HANDOFF_RETENTION_DAYS
+staff-account: setup ## add a staff inbox account: make staff-account EMAIL=lee@clinic.example NAME="Lee Smith" [ROLE=admin]
+	$(PY) -m inbox.accounts create --email "$(EMAIL)" --name "$(NAME)" --role "$(or $(ROLE),staff)"
+
+retention: setup ## delete conversations, ended handoffs, handled callbacks older than HANDOFF_RETENTION_DAYS
 	$(PY) -m inbox.retention
 
 # --- checks ---------------------------------------------------------------------------------

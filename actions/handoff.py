@@ -4,6 +4,10 @@ The person asks (or accepts an offer), consents to sharing the conversation, and
 queue; while staff handle it (dialogue/handoff_policy.py) their messages are forwarded, staff
 replies are delivered, and when staff close it the assistant takes over again. With nobody
 on duty, a callback request is taken instead. The queue itself is handoff/store.py.
+
+Anyone may ask, without signing in: new handoffs and callback requests are capped per
+conversation, per client address and overall (handoff/limits.py). Over a cap the person is told
+so, starting with the emergency number, and staff are alerted.
 """
 
 import datetime as dt
@@ -15,6 +19,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from handoff.limits import LimitReached
 from handoff.settings import get_settings
 from handoff.store import HandoffStore, get_store
 
@@ -23,6 +28,13 @@ VOICE_CHANNEL = "voice"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
 REASON_BY_INTENT = {"emergency": "emergency", "give_feedback": "feedback"}
+# what a person hears when a cap refuses their request (both start with the emergency number)
+LIMIT_RESPONSES = {
+    "conversation": "utter_handoff_limit_reached",
+    "address": "utter_handoff_too_many_requests",
+    "overall": "utter_handoff_too_many_requests",
+}
+ADDRESS_KEY_CHARS = 64  # handoff/schema.py address_key
 
 
 def handoff_store() -> HandoffStore:
@@ -37,6 +49,18 @@ def staff_available(store: HandoffStore, channel: str, now: Optional[dt.datetime
     if not settings.on_duty.is_on_duty(now):
         return False
     return channel == VOICE_CHANNEL or store.staff_signed_in(settings.presence_seconds, now)
+
+
+def address_key(tracker: Tracker) -> Optional[str]:
+    """The channels' keyed hash of the client address (channels/conversation_ids.py), or None
+    when the message came without one (then only the other caps apply)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    key = metadata.get("address_key") if isinstance(metadata, dict) else None
+    return key if isinstance(key, str) and 0 < len(key) <= ADDRESS_KEY_CHARS else None
+
+
+def tell_limit_reached(dispatcher: CollectingDispatcher, cap: str) -> None:
+    dispatcher.utter_message(response=LIMIT_RESPONSES.get(cap, "utter_handoff_too_many_requests"))
 
 
 def person_text(tracker: Tracker) -> str:
@@ -94,7 +118,13 @@ class ActionOpenHandoff(Action):
         store = handoff_store()
         cleared = [SlotSet("pending_offer", None), SlotSet("fallback_misses", 0.0)]
         channel = tracker.get_latest_input_channel() or "unknown"
+        limits, key = settings.request_limits, address_key(tracker)
         if not staff_available(store, channel):
+            # asked before the name and contact, so nobody gives them for a refused request
+            full = store.check_request_limits(tracker.sender_id, key, limits)
+            if full:
+                tell_limit_reached(dispatcher, full)
+                return cleared + [SlotSet("handoff_reason", None)]
             dispatcher.utter_message(response="utter_no_staff_available", hours=settings.hours_text)
             return cleared + [SlotSet("pending_offer", "callback")]
         if channel == VOICE_CHANNEL:
@@ -103,9 +133,18 @@ class ActionOpenHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_transfer")
             return cleared
         reason = tracker.get_slot("handoff_reason") or "requested"
-        handoff = store.open_handoff(
-            tracker.sender_id, channel, reason, urgent=reason == "emergency"
-        )
+        try:
+            handoff = store.open_handoff(
+                tracker.sender_id,
+                channel,
+                reason,
+                urgent=reason == "emergency",
+                address_key=key,
+                limits=limits,
+            )
+        except LimitReached as refused:
+            tell_limit_reached(dispatcher, refused.cap)
+            return cleared + [SlotSet("handoff_reason", None)]
         dispatcher.utter_message(
             response="utter_handoff_queued",
             position=store.queue_position(handoff.id) or 1,
@@ -217,12 +256,21 @@ class ActionSubmitCallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         name, contact = tracker.get_slot("callback_name"), tracker.get_slot("callback_contact")
-        handoff_store().create_callback(
-            tracker.sender_id, tracker.get_latest_input_channel() or "unknown", name, contact
-        )
-        dispatcher.utter_message(
-            response="utter_callback_recorded", callback_name=name, callback_contact=contact
-        )
+        try:
+            handoff_store().create_callback(
+                tracker.sender_id,
+                tracker.get_latest_input_channel() or "unknown",
+                name,
+                contact,
+                address_key=address_key(tracker),
+                limits=get_settings().request_limits,
+            )
+        except LimitReached as refused:  # others asked in the meantime: nothing is kept
+            tell_limit_reached(dispatcher, refused.cap)
+        else:
+            dispatcher.utter_message(
+                response="utter_callback_recorded", callback_name=name, callback_contact=contact
+            )
         # the request is stored in the handoff database; the slots need not keep a copy
         return [
             SlotSet("callback_name", None),

@@ -16,7 +16,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
+    inspect,
 )
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.schema import CreateColumn
 
 metadata = MetaData()
 
@@ -29,6 +34,10 @@ staff = Table(
     Column("password_hash", String(255), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # staff | admin (also manages accounts and reads the audit log); inbox/accounts.py ROLES
+    Column("role", String(20), nullable=False, default="staff", server_default="staff"),
+    # sessions signed in before this no longer work (inbox/sessions.py)
+    Column("password_changed_at", DateTime(timezone=True), nullable=True),
 )
 
 staff_sessions = Table(
@@ -70,6 +79,9 @@ handoffs = Table(
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("notified_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+    # who asked, as the channels' keyed hash of the client address (never the address itself):
+    # what the per-address cap counts (handoff/limits.py); None when a channel did not say
+    Column("address_key", String(64), nullable=True),
 )
 
 handoff_messages = Table(
@@ -118,6 +130,25 @@ callback_requests = Table(
     Column("handled_at", DateTime(timezone=True), nullable=True),
     Column("notified_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("address_key", String(64), nullable=True),  # as in handoffs
+)
+
+# One row per cap (handoff/limits.py CAPS) and period in which it refused a request: staff are
+# alerted once (the unique key: only the first insert wins), and `refused` counts the rest.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cap", String(20), nullable=False),  # conversation | address | overall
+    Column("period_start", DateTime(timezone=True), nullable=False),
+    # the cap as it was: at most `allowed` requests in `window_minutes`
+    Column("allowed", Integer, nullable=False),
+    Column("window_minutes", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("last_refused_at", DateTime(timezone=True), nullable=False),
+    Column("notified_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("cap", "period_start", name="uq_alerts_cap_period"),
 )
 
 audit_log = Table(
@@ -131,3 +162,22 @@ audit_log = Table(
     Column("detail", String(500), nullable=True),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Adds columns defined here after a database was created (`create_all` only creates missing
+    tables), so an existing database keeps working. A new column must be nullable or have a
+    `server_default`, which existing rows then get."""
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            definition = CreateColumn(column).compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as connection:
+                    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {definition}")
+            except DBAPIError:
+                # another process starting at the same time may have added it first
+                if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                    raise

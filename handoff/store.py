@@ -13,7 +13,9 @@ from typing import Any, Dict, List, Optional, Sequence
 from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
+from handoff.limits import LimitReached, RequestLimits, admit, request_transaction
 from handoff.schema import (
+    add_missing_columns,
     audit_log,
     callback_requests,
     handoff_end_notices,
@@ -27,6 +29,15 @@ from handoff.schema import (
 ACTIVE = ("waiting", "claimed")
 ENDED = ("closed", "returned")
 REASONS = ("requested", "misunderstood", "feedback", "emergency")
+# The channels of credentials.yml. Rasa's REST channel takes `input_channel` from the client's
+# request, so any other name is stored as "other": it is shown to staff and sent in notifications.
+CHANNELS = ("webchat", "rest", "voice", "unknown")
+
+
+def known_channel(name: Optional[str]) -> str:
+    if not name:
+        return "unknown"
+    return name if name in CHANNELS else "other"
 
 
 def utcnow() -> dt.datetime:
@@ -106,6 +117,7 @@ class HandoffStore:
 
     def create_tables(self) -> None:
         metadata.create_all(self.engine)
+        add_missing_columns(self.engine)
 
     # --- the person's side (used by the actions) ------------------------------------------
     def active_handoff(self, conversation_id: str) -> Optional[Handoff]:
@@ -119,31 +131,58 @@ class HandoffStore:
         return Handoff.from_row(row) if row else None
 
     def open_handoff(
-        self, conversation_id: str, channel: str, reason: str, urgent: bool = False
+        self,
+        conversation_id: str,
+        channel: str,
+        reason: str,
+        urgent: bool = False,
+        address_key: Optional[str] = None,
+        limits: Optional[RequestLimits] = None,
     ) -> Handoff:
-        """The conversation's open handoff, or a new one in the queue."""
+        """The conversation's open handoff, or a new one in the queue.
+
+        With `limits` (the actions pass them: anyone may ask for staff) a new one only within
+        the caps, else LimitReached, the refusal recorded for staff (handoff/limits.py). The
+        lookup, the count and the insert are one locked transaction: requests at the same
+        moment neither exceed a cap nor open two handoffs for one conversation."""
         if reason not in REASONS:
             raise ValueError(f"unknown handoff reason '{reason}'")
-        existing = self.active_handoff(conversation_id)
-        if existing:
-            if urgent and not existing.urgent:
-                self._touch(existing.id, urgent=True)
-            return self.get_handoff(existing.id)  # type: ignore[return-value]
-        now = utcnow()
         handoff_id = uuid.uuid4().hex
-        with self.engine.begin() as connection:
-            connection.execute(
-                insert(handoffs).values(
-                    id=handoff_id,
-                    conversation_id=conversation_id,
-                    channel=channel,
-                    status="waiting",
-                    reason=reason,
-                    urgent=urgent,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+        refused: Optional[str] = None
+        with request_transaction(self.engine) as connection:
+            now = utcnow()  # once the lock is ours: in the order requests are written
+            existing = connection.execute(
+                select(handoffs.c.id, handoffs.c.urgent)
+                .where(handoffs.c.conversation_id == conversation_id)
+                .where(handoffs.c.status.in_(ACTIVE))
+                .order_by(handoffs.c.created_at.desc())
+            ).first()
+            if existing:
+                handoff_id = existing.id
+                if urgent and not existing.urgent:
+                    connection.execute(
+                        update(handoffs)
+                        .where(handoffs.c.id == handoff_id)
+                        .values(urgent=True, updated_at=now)
+                    )
+            else:
+                refused = admit(connection, limits, conversation_id, address_key, now)
+                if refused is None:
+                    connection.execute(
+                        insert(handoffs).values(
+                            id=handoff_id,
+                            conversation_id=conversation_id,
+                            channel=known_channel(channel),
+                            status="waiting",
+                            reason=reason,
+                            urgent=urgent,
+                            created_at=now,
+                            updated_at=now,
+                            address_key=address_key,
+                        )
+                    )
+        if refused is not None:
+            raise LimitReached(refused)
         return self.get_handoff(handoff_id)  # type: ignore[return-value]
 
     def add_person_message(self, handoff_id: str, text: str, urgent: bool = False) -> int:
@@ -229,23 +268,45 @@ class HandoffStore:
             ).scalar_one()
         return count > 0
 
-    def create_callback(self, conversation_id: str, channel: str, name: str, contact: str) -> str:
-        now = utcnow()
+    def check_request_limits(
+        self, conversation_id: str, address_key: Optional[str], limits: RequestLimits
+    ) -> Optional[str]:
+        """The full cap, its refusal recorded (as `create_callback` would), or None: asked before
+        a callback request's name and contact are taken, so nobody gives them in vain."""
+        with request_transaction(self.engine) as connection:
+            return admit(connection, limits, conversation_id, address_key, utcnow())
+
+    def create_callback(
+        self,
+        conversation_id: str,
+        channel: str,
+        name: str,
+        contact: str,
+        address_key: Optional[str] = None,
+        limits: Optional[RequestLimits] = None,
+    ) -> str:
+        """Stores a callback request; with `limits`, only within the caps (as `open_handoff`)."""
         callback_id = uuid.uuid4().hex
-        with self.engine.begin() as connection:
-            connection.execute(
-                insert(callback_requests).values(
-                    id=callback_id,
-                    conversation_id=conversation_id,
-                    channel=channel,
-                    name=name,
-                    contact=contact,
-                    consented_at=now,
-                    status="open",
-                    created_at=now,
-                    updated_at=now,
+        with request_transaction(self.engine) as connection:
+            now = utcnow()
+            refused = admit(connection, limits, conversation_id, address_key, now)
+            if refused is None:
+                connection.execute(
+                    insert(callback_requests).values(
+                        id=callback_id,
+                        conversation_id=conversation_id,
+                        channel=known_channel(channel),
+                        name=name,
+                        contact=contact,
+                        consented_at=now,
+                        status="open",
+                        created_at=now,
+                        updated_at=now,
+                        address_key=address_key,
+                    )
                 )
-            )
+        if refused is not None:
+            raise LimitReached(refused)
         return callback_id
 
     # --- the staff side (used by the inbox) ------------------------------------------------
@@ -260,18 +321,30 @@ class HandoffStore:
         claimed_by: Optional[int] = None,
         limit: int = 200,
         newest_first: bool = False,
+        offset: int = 0,
     ) -> List[Handoff]:
-        """Urgent first, then oldest first (the queue); or most recently changed first."""
+        """Urgent first, then oldest first (the queue); or most recently changed first. The id
+        breaks ties, so pages (`offset`) neither repeat nor skip a handoff."""
         query = select(handoffs).where(handoffs.c.status.in_(list(statuses)))
         if claimed_by is not None:
             query = query.where(handoffs.c.claimed_by == claimed_by)
         if newest_first:
-            query = query.order_by(handoffs.c.updated_at.desc())
+            query = query.order_by(handoffs.c.updated_at.desc(), handoffs.c.id)
         else:
-            query = query.order_by(handoffs.c.urgent.desc(), handoffs.c.created_at)
-        query = query.limit(limit)
+            query = query.order_by(handoffs.c.urgent.desc(), handoffs.c.created_at, handoffs.c.id)
+        query = query.limit(limit).offset(offset)
         with self.engine.connect() as connection:
             return [Handoff.from_row(row) for row in connection.execute(query).all()]
+
+    def count_handoffs(self, statuses: Sequence[str], claimed_by: Optional[int] = None) -> int:
+        """How many `list_handoffs` would list without a limit: the queue's pages."""
+        query = (
+            select(func.count()).select_from(handoffs).where(handoffs.c.status.in_(list(statuses)))
+        )
+        if claimed_by is not None:
+            query = query.where(handoffs.c.claimed_by == claimed_by)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def messages(self, handoff_id: str, after_id: int = 0) -> List[Dict[str, Any]]:
         with self.engine.connect() as connection:
@@ -298,9 +371,21 @@ class HandoffStore:
                 self._audit(connection, staff_id, "claim", handoff_id=handoff_id)
         return bool(result.rowcount)
 
-    def add_staff_message(self, handoff_id: str, staff_id: int, text: str) -> int:
+    def add_staff_message(self, handoff_id: str, staff_id: int, text: str) -> Optional[int]:
+        """Stores a reply of the staff member who claimed the handoff; None (nothing written) if
+        they have not claimed it, or it ended. The check is the statement that writes, so a
+        colleague's claim or an end in between cannot slip past it."""
         now = utcnow()
         with self.engine.begin() as connection:
+            mine = connection.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id)
+                .where(handoffs.c.status == "claimed")
+                .where(handoffs.c.claimed_by == staff_id)
+                .values(updated_at=now)
+            )
+            if not mine.rowcount:
+                return None
             result = connection.execute(
                 insert(handoff_messages).values(
                     handoff_id=handoff_id,
@@ -310,17 +395,16 @@ class HandoffStore:
                     created_at=now,
                 )
             )
-            connection.execute(
-                update(handoffs).where(handoffs.c.id == handoff_id).values(updated_at=now)
-            )
             self._audit(connection, staff_id, "reply", handoff_id=handoff_id)
         return int(result.inserted_primary_key[0])
 
     def end(self, handoff_id: str, staff_id: int, outcome: str) -> bool:
         """Closes the handoff (`closed`) or gives it back to the assistant (`returned`).
 
-        Also records that the assistant must be told (`pending_end_notices`), in the same
-        transaction, so the person hears about it even if the assistant is unreachable now."""
+        Only the staff member who claimed it, or anyone while it waits: checked in the statement
+        that writes, so a claim in between makes it fail. Also records that the assistant must be
+        told (`pending_end_notices`), in the same transaction, so the person hears about it even
+        if the assistant is unreachable now."""
         if outcome not in ENDED:
             raise ValueError(f"unknown outcome '{outcome}'")
         now = utcnow()
@@ -328,7 +412,12 @@ class HandoffStore:
             result = connection.execute(
                 update(handoffs)
                 .where(handoffs.c.id == handoff_id)
-                .where(handoffs.c.status.in_(ACTIVE))
+                .where(
+                    or_(
+                        handoffs.c.status == "waiting",
+                        and_(handoffs.c.status == "claimed", handoffs.c.claimed_by == staff_id),
+                    )
+                )
                 .values(status=outcome, ended_by=staff_id, ended_at=now, updated_at=now)
             )
             if result.rowcount:
@@ -413,14 +502,32 @@ class HandoffStore:
             "callbacks": int(callbacks),
         }
 
-    def list_callbacks(self, statuses: Sequence[str] = ("open",)) -> List[Dict[str, Any]]:
+    def list_callbacks(
+        self,
+        statuses: Sequence[str] = ("open",),
+        limit: Optional[int] = None,
+        offset: int = 0,
+    ) -> List[Dict[str, Any]]:
+        """Oldest first (the id breaks ties, for pages); all of them without a `limit`."""
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(callback_requests)
                 .where(callback_requests.c.status.in_(list(statuses)))
-                .order_by(callback_requests.c.created_at)
+                .order_by(callback_requests.c.created_at, callback_requests.c.id)
+                .limit(limit)
+                .offset(offset)
             ).all()
         return [_row(row) for row in rows]
+
+    def count_callbacks(self, statuses: Sequence[str] = ("open",)) -> int:
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    select(func.count())
+                    .select_from(callback_requests)
+                    .where(callback_requests.c.status.in_(list(statuses)))
+                ).scalar_one()
+            )
 
     def get_callback(self, callback_id: str) -> Optional[Dict[str, Any]]:
         with self.engine.connect() as connection:
@@ -542,14 +649,6 @@ class HandoffStore:
         return {"handoffs": len(old_ids), "callbacks": int(callbacks.rowcount)}
 
     # --- internals -------------------------------------------------------------------------
-    def _touch(self, handoff_id: str, **values: Any) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(handoffs)
-                .where(handoffs.c.id == handoff_id)
-                .values(updated_at=utcnow(), **values)
-            )
-
     @staticmethod
     def _audit(connection: Any, staff_id: Optional[int], action: str, **details: Any) -> None:
         connection.execute(

@@ -1,8 +1,10 @@
-"""Staff accounts: e-mail, name and an Argon2id password hash (never the password).
+"""Staff accounts: e-mail, name, role and an Argon2id password hash (never the password).
 
     python -m inbox.accounts create --email lee@clinic.example --name "Lee"   # asks for a password
+    python -m inbox.accounts create --email ana@clinic.example --name "Ana" --role admin
     INBOX_NEW_PASSWORD=... python -m inbox.accounts create --email ... --name ...
     python -m inbox.accounts list
+    python -m inbox.accounts set-role --email lee@clinic.example --role admin
     python -m inbox.accounts disable --email lee@clinic.example   # also signs them out
     python -m inbox.accounts enable --email lee@clinic.example
     python -m inbox.accounts set-password --email lee@clinic.example
@@ -29,6 +31,8 @@ from handoff.store import utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
+# staff answer people; an admin also manages accounts and reads the audit log
+ROLES = ("staff", "admin")
 _hasher = PasswordHasher()  # Argon2id with the library's recommended parameters
 
 
@@ -49,6 +53,11 @@ class StaffAccount:
     name: str
     disabled: bool
     password_hash: str
+    role: str = "staff"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 def normalise_email(email: str) -> str:
@@ -73,11 +82,21 @@ def _account(row) -> StaffAccount:
         name=row.name,
         disabled=bool(row.disabled),
         password_hash=row.password_hash,
+        role=row.role,
     )
 
 
-def create_account(engine: Engine, email: str, name: str, password: str) -> int:
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError(f"the role must be one of: {', '.join(ROLES)}")
+    return role
+
+
+def create_account(
+    engine: Engine, email: str, name: str, password: str, role: str = "staff"
+) -> int:
     email, name = normalise_email(email), " ".join(name.split())
+    check_role(role)
     if "@" not in email or len(email) > 254:
         raise AccountError("that does not look like an e-mail address")
     if not 1 <= len(name) <= 120:
@@ -92,6 +111,7 @@ def create_account(engine: Engine, email: str, name: str, password: str) -> int:
                         name=name,
                         password_hash=hash_password(password),
                         disabled=False,
+                        role=role,
                         created_at=utcnow(),
                     )
                 ).inserted_primary_key[0]
@@ -105,6 +125,12 @@ def find_account(engine: Engine, email: str) -> Optional[StaffAccount]:
         row = connection.execute(
             select(staff).where(func.lower(staff.c.email) == normalise_email(email))
         ).first()
+    return _account(row) if row else None
+
+
+def get_account(engine: Engine, staff_id: int) -> Optional[StaffAccount]:
+    with engine.connect() as connection:
+        row = connection.execute(select(staff).where(staff.c.id == staff_id)).first()
     return _account(row) if row else None
 
 
@@ -135,12 +161,29 @@ def verify_password(engine: Engine, email: str, password: str) -> Optional[Staff
 
 
 def set_password(engine: Engine, email: str, password: str) -> None:
+    """A new password; every session signed in before it ends, also one whose sign-in (with the
+    old password) was still under way (inbox/sessions.py compares with `password_changed_at`)."""
     check_password_rules(password)
     account = find_account(engine, email)
     if account is None:
         raise AccountError(f"no account for {normalise_email(email)}")
-    _set_hash(engine, account.id, hash_password(password))
+    with engine.begin() as connection:
+        connection.execute(
+            update(staff)
+            .where(staff.c.id == account.id)
+            .values(password_hash=hash_password(password), password_changed_at=utcnow())
+        )
     _sign_out_everywhere(engine, account.id)
+
+
+def set_role(engine: Engine, email: str, role: str) -> None:
+    """Takes effect at the account's next request: sessions read the role from the account."""
+    check_role(role)
+    account = find_account(engine, email)
+    if account is None:
+        raise AccountError(f"no account for {normalise_email(email)}")
+    with engine.begin() as connection:
+        connection.execute(update(staff).where(staff.c.id == account.id).values(role=role))
 
 
 def set_disabled(engine: Engine, email: str, disabled: bool) -> None:
@@ -189,7 +232,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     create = commands.add_parser("create", help="add a staff account")
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=ROLES, default="staff")
     commands.add_parser("list", help="list staff accounts")
+    set_role_command = commands.add_parser("set-role", help="make an account staff or admin")
+    set_role_command.add_argument("--email", required=True)
+    set_role_command.add_argument("--role", choices=ROLES, required=True)
     for name, text in (
         ("disable", "disable an account and sign it out"),
         ("enable", "enable a disabled account"),
@@ -202,12 +249,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     engine = store.engine
     try:
         if args.command == "create":
-            staff_id = create_account(engine, args.email, args.name, _read_password())
-            print(f"Created account {staff_id} for {normalise_email(args.email)}.")
+            staff_id = create_account(engine, args.email, args.name, _read_password(), args.role)
+            print(f"Created account {staff_id} for {normalise_email(args.email)} ({args.role}).")
         elif args.command == "list":
             for account in list_accounts(engine):
                 state = "disabled" if account.disabled else "active"
-                print(f"{account.id:>4}  {account.email:<40} {account.name:<30} {state}")
+                print(
+                    f"{account.id:>4}  {account.email:<40} {account.name:<30} "
+                    f"{account.role:<6} {state}"
+                )
+        elif args.command == "set-role":
+            set_role(engine, args.email, args.role)
+            print(f"{normalise_email(args.email)}: now {args.role}.")
         elif args.command in ("disable", "enable"):
             set_disabled(engine, args.email, args.command == "disable")
             print(f"{normalise_email(args.email)}: {args.command}d.")

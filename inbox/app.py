@@ -21,6 +21,7 @@ from inbox.notify import Hub, Notifier
 from inbox.security import SignInLimiter, authenticate, security_headers
 from inbox.sessions import SessionStore
 from inbox.settings import InboxSettings
+from inbox.sign_in import SignInCheck
 from inbox.views import assets
 
 HERE = Path(__file__).resolve().parent
@@ -60,9 +61,9 @@ def create_app(settings: InboxSettings) -> Sanic:
         idle=dt.timedelta(minutes=settings.session_idle_minutes),
         absolute=dt.timedelta(hours=settings.session_hours),
     )
-    app.ctx.limiter = SignInLimiter(
+    limiter = SignInLimiter(
         store.engine,
-        per_email=settings.sign_in_max_failures,
+        per_account=settings.sign_in_max_failures,
         per_address=settings.sign_in_max_failures_per_address,
         window=dt.timedelta(minutes=settings.sign_in_window_minutes),
     )
@@ -87,6 +88,13 @@ def create_app(settings: InboxSettings) -> Sanic:
 
     app.ctx.run = run
     app.ctx.render = render
+    app.ctx.sign_in = SignInCheck(
+        store.engine,
+        limiter,
+        run,
+        hashes=settings.sign_in_max_concurrent_hashes,
+        wait_seconds=settings.sign_in_hash_wait_seconds,
+    )
 
     app.register_middleware(authenticate, "request")
     app.register_middleware(security_headers, "response")

@@ -11,6 +11,7 @@ REASONS = {
     "misunderstood": "Assistant did not understand",
     "feedback": "Unhappy with an answer",
     "emergency": "Emergency",
+    "other": "Other",
 }
 STATUSES = {
     "waiting": "Waiting",
@@ -18,7 +19,19 @@ STATUSES = {
     "closed": "Closed",
     "returned": "Returned to the assistant",
 }
-CHANNELS = {"webchat": "Web chat", "rest": "Web (REST)", "voice": "Phone", "unknown": "Unknown"}
+CHANNELS = {
+    "webchat": "Web chat",
+    "rest": "Web (REST)",
+    "voice": "Phone",
+    "unknown": "Unknown",
+    "other": "Other",  # a name the client made up (handoff.store.known_channel)
+}
+CAPS = {  # handoff/limits.py CAPS: which cap on requests for staff refused someone
+    "conversation": "Per conversation",
+    "address": "Per address",
+    "overall": "Overall",
+    "other": "Other",
+}
 ACTIONS = {
     "sign_in": "Signed in",
     "sign_out": "Signed out",
@@ -32,6 +45,8 @@ ACTIONS = {
     "returned": "Returned to the assistant",
     "callback_done": "Callback done",
     "retention": "Deleted old records",
+    "account_disabled": "Disabled an account",
+    "account_enabled": "Enabled an account",
 }
 
 

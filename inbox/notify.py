@@ -2,10 +2,13 @@
 
 Every `poll_seconds`:
 - new handoffs and callback requests (`store.claim_notifications()`, so each is announced once,
-  even with several inbox processes) go to the pages of signed-in staff (the `Hub`, read by
-  live.py: a toast, the title, the browser's Notification API), and, if configured, to a
-  webhook (JSON POST) and by e-mail. Webhook and e-mail carry no patient data: the reason, the
-  channel, whether it is urgent, and a link to the inbox.
+  even with several inbox processes), and alerts of caps on requests for staff that refused
+  someone (`handoff.limits.claim_alerts()`, once per cap and period), go to the pages of
+  signed-in staff (the `Hub`, read by live.py: a toast, the title, the browser's Notification
+  API), and, if configured, to a webhook (JSON POST) and by e-mail. Webhook and e-mail carry
+  no patient data, and nothing a client wrote: they are built from a fixed vocabulary (the
+  reason, the channel and the cap as known codes, "other" otherwise; whether it is urgent;
+  numbers and ids the inbox made) and a link to the inbox.
 - staff replies the assistant has not delivered after `delivery_retry_seconds` (it was
   unreachable, or restarting) are delivered again, and so are handoff ends it has not
   confirmed (`store.pending_end_notices()`), with a growing pause per conversation.
@@ -23,9 +26,10 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 import aiohttp
 from jinja2 import Environment, FileSystemLoader
 
+from handoff.limits import claim_alerts
 from handoff.rasa_client import RasaClient
 from handoff.store import HandoffStore, utcnow
-from inbox.formatting import CHANNELS, REASONS, iso
+from inbox.formatting import CAPS, CHANNELS, REASONS, iso
 from inbox.settings import InboxSettings
 
 logger = logging.getLogger("inbox.notify")
@@ -57,29 +61,53 @@ class Hub:
                 pass
 
 
+def known(code: Any, labels: Dict[str, str]) -> str:
+    """The code if it is one of `labels`, else "other". A stored channel may predate
+    `known_channel` (Rasa's REST channel lets the client name it): never send it on as it is."""
+    return code if isinstance(code, str) and code in labels else "other"
+
+
 def describe_handoff(row: Dict[str, Any], base_url: str) -> Dict[str, Any]:
+    reason, channel = known(row["reason"], REASONS), known(row["channel"], CHANNELS)
     return {
         "kind": "handoff",
-        "id": row["id"],
+        "id": row["id"],  # made by the store (uuid4 hex)
         "urgent": bool(row["urgent"]),
-        "reason": row["reason"],
-        "reason_label": REASONS.get(row["reason"], row["reason"]),
-        "channel": row["channel"],
-        "channel_label": CHANNELS.get(row["channel"], row["channel"]),
+        "reason": reason,
+        "reason_label": REASONS[reason],
+        "channel": channel,
+        "channel_label": CHANNELS[channel],
         "created_at": iso(row["created_at"]),
         "url": f"{base_url}/handoffs/{row['id']}",
     }
 
 
 def describe_callback(row: Dict[str, Any], base_url: str) -> Dict[str, Any]:
+    channel = known(row["channel"], CHANNELS)
     return {
         "kind": "callback",
         "id": row["id"],
         "urgent": False,
-        "channel": row["channel"],
-        "channel_label": CHANNELS.get(row["channel"], row["channel"]),
+        "channel": channel,
+        "channel_label": CHANNELS[channel],
         "created_at": iso(row["created_at"]),
         "url": f"{base_url}/callbacks/{row['id']}",
+    }
+
+
+def describe_alert(row: Dict[str, Any], base_url: str) -> Dict[str, Any]:
+    """A cap on requests for staff refused someone (handoff/limits.py): numbers and codes only."""
+    cap = known(row["cap"], CAPS)
+    return {
+        "kind": "alert",
+        "id": int(row["id"]),
+        "urgent": True,
+        "cap": cap,
+        "cap_label": CAPS[cap],
+        "allowed": int(row["allowed"]),
+        "window_minutes": int(row["window_minutes"]),
+        "created_at": iso(row["created_at"]),
+        "url": f"{base_url}/queue",
     }
 
 
@@ -160,6 +188,9 @@ class Notifier:
             for row in claimed["callbacks"]
             if row["status"] == "open"
         ]
+        # a cap refused someone: once per cap and period, however many it refuses
+        alerts = await self.run_blocking(claim_alerts, self.store.engine)
+        events += [describe_alert(row, self.settings.base_url) for row in alerts]
         for event in events:
             self.hub.publish({"event": "notify", "data": event})
             task = asyncio.create_task(self.send_external(event))
@@ -167,7 +198,8 @@ class Notifier:
             task.add_done_callback(self._sending.discard)
 
     def _texts(self, event: Dict[str, Any]) -> Dict[str, str]:
-        subject = self.texts.get_template("subject.txt").render(event=event).strip()
+        # one line whatever the template does: a header must not carry a line break
+        subject = " ".join(self.texts.get_template("subject.txt").render(event=event).split())
         body = self.texts.get_template("email.txt").render(event=event)
         return {"subject": subject, "body": body}
 

@@ -2,7 +2,8 @@
 
 Every route needs a signed-in staff member unless it says `public=True` (security.py enforces
 this for the whole app, and tests/inbox/test_routes.py tries every route without a session).
-Paths under /api/ answer 401 without a session; pages redirect to the sign-in page.
+Paths under /api/ answer 401 without a session; pages redirect to the sign-in page. Routes that
+say `admin=True` answer 403 to staff who are not admins (test_routes.py tries them too).
 """
 
 from typing import Callable, List, NamedTuple
@@ -10,7 +11,7 @@ from typing import Callable, List, NamedTuple
 from sanic import Sanic
 
 from inbox import live
-from inbox.views import assets, audit, auth, callbacks, conversation, queue
+from inbox.views import accounts, assets, audit, auth, callbacks, conversation, queue
 
 
 class Route(NamedTuple):
@@ -19,10 +20,12 @@ class Route(NamedTuple):
     methods: List[str]
     name: str
     public: bool = False
+    admin: bool = False
 
 
 HANDOFF = "/handoffs/<handoff_id:str>"
 CALLBACK = "/callbacks/<callback_id:str>"
+ACCOUNT = "/accounts/<staff_id:int>"
 
 ROUTES = [
     Route("/health", assets.health, ["GET"], "health", public=True),
@@ -39,7 +42,10 @@ ROUTES = [
     Route(f"{HANDOFF}/return", conversation.give_back, ["POST"], "give_back"),
     Route(CALLBACK, callbacks.page, ["GET"], "callback"),
     Route(f"{CALLBACK}/done", callbacks.done, ["POST"], "callback_done"),
-    Route("/audit", audit.page, ["GET"], "audit"),
+    Route("/audit", audit.page, ["GET"], "audit", admin=True),
+    Route("/accounts", accounts.page, ["GET"], "accounts", admin=True),
+    Route(f"{ACCOUNT}/disable", accounts.disable, ["POST"], "account_disable", admin=True),
+    Route(f"{ACCOUNT}/enable", accounts.enable, ["POST"], "account_enable", admin=True),
     Route("/api/queue", queue.queue_fragment, ["GET"], "api_queue"),
     Route("/api/events", live.events, ["GET"], "api_events"),
     Route("/api/session", auth.whoami, ["GET"], "api_session"),
@@ -54,4 +60,5 @@ def register(app: Sanic) -> None:
             methods=route.methods,
             name=route.name,
             ctx_public=route.public,
+            ctx_admin=route.admin,
         )

@@ -2,11 +2,13 @@
 
 - Every route needs a signed-in staff member unless `routes.py` marks it `ctx_public=True`:
   pages redirect to the sign-in page, `/api/...` answers 401. A new route is private by default.
+  Routes marked `ctx_admin=True` (accounts, the audit log) answer 403 to staff who are not admins.
 - Every state-changing request carries the session's CSRF token (synchronizer token pattern) as
   the `csrf_token` form field or the `X-CSRF-Token` header, else 403. The sign-in form, which has
   no session yet, carries an HMAC of a random cookie value instead (signed double submit).
-- Sign-in failures are counted per e-mail and per client address in `sign_in_attempts`
-  (`SignInLimiter`).
+- Sign-in attempts are counted per e-mail and client address, and per client address, in
+  `sign_in_attempts` (`SignInLimiter`).
+- Over HTTPS the cookies carry the `__Host-` prefix (`cookie_name`).
 """
 
 import datetime as dt
@@ -14,12 +16,13 @@ import hashlib
 import hmac
 import math
 import secrets
-from typing import List, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional
 from urllib.parse import quote
 
 from sanic import Request
 from sanic.response import HTTPResponse, json, redirect
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from handoff.schema import sign_in_attempts
@@ -30,6 +33,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SIGN_IN_COOKIE = "inbox_sign_in"
+# A browser accepts a `__Host-` cookie only if it is Secure, has Path=/ and no Domain: so neither
+# a sibling subdomain nor a plain-http page can set or overwrite the inbox's cookies.
+HOST_PREFIX = "__Host-"
 TOUCH_EVERY = dt.timedelta(seconds=15)  # refresh last_seen at most this often per request
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -52,6 +58,10 @@ def client_address(request: Request) -> str:
     return request.remote_addr or request.ip or "unknown"
 
 
+def cookie_name(name: str, secure: bool) -> str:
+    return HOST_PREFIX + name if secure else name
+
+
 def wants_json(request: Request) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get(
         "accept", ""
@@ -68,16 +78,22 @@ def new_sign_in_nonce() -> str:
 
 
 def sign_in_token_valid(request: Request, secret: bytes) -> bool:
-    nonce = request.cookies.get(SIGN_IN_COOKIE) or ""
+    nonce = request.cookies.get(
+        cookie_name(SIGN_IN_COOKIE, request.app.ctx.settings.secure_cookies)
+    )
     sent = _sent_csrf(request)
-    return bool(nonce and sent) and hmac.compare_digest(sent, sign_in_token(secret, nonce))
+    if not (nonce and sent and nonce.isascii()):
+        return False
+    return hmac.compare_digest(sent, sign_in_token(secret, nonce))
 
 
 def _sent_csrf(request: Request) -> str:
+    """The token sent, or "" if none or not ASCII (which no token of ours is, and which
+    `hmac.compare_digest` refuses with a TypeError: a 500 instead of a 403)."""
     sent = request.headers.get(CSRF_HEADER)
     if not sent and request.form:
         sent = request.form.get(CSRF_FIELD)
-    return sent or ""
+    return sent if sent and sent.isascii() else ""
 
 
 def csrf_valid(request: Request, session: StaffSession) -> bool:
@@ -86,69 +102,110 @@ def csrf_valid(request: Request, session: StaffSession) -> bool:
 
 
 # --- sign-in rate limits ----------------------------------------------------------------------
-class SignInLimiter:
-    """At most `per_email` failed sign-ins per e-mail and `per_address` per client address
-    within `window`; then 429 until the oldest counted failure leaves the window.
+@dataclass(frozen=True)
+class Attempt:
+    """An attempt as `SignInLimiter.begin` recorded it: its rows, and whether it may go on."""
 
-    A successful sign-in clears the count for its e-mail (not for the address, so one valid
-    account cannot be used to keep guessing others' passwords)."""
+    rows: Dict[str, int]  # key -> sign_in_attempts.id
+    retry_after: Optional[int]  # seconds until another attempt is allowed, if it may not
+
+
+class SignInLimiter:
+    """At most `per_account` failed sign-ins for one e-mail from one client address, and
+    `per_address` from one address for any e-mails, within `window`; then 429 until the oldest
+    counted failure leaves the window.
+
+    Per e-mail *and* address, not per e-mail: someone guessing from elsewhere must not lock the
+    owner out of their account. Each attempt is written (as a failure) before anything is counted,
+    and each count includes the attempts still being checked, so of many attempts arriving at
+    once at most the limit reach the password check: the last of them to be written sees all the
+    others. A blocked attempt is removed again (it does not extend the pause); a successful one
+    clears the count for its e-mail and address, and does not count for the address (so one valid
+    account cannot be used to keep guessing others' passwords, and colleagues behind one address
+    can all sign in)."""
 
     def __init__(
-        self, engine: Engine, per_email: int, per_address: int, window: dt.timedelta
+        self, engine: Engine, per_account: int, per_address: int, window: dt.timedelta
     ) -> None:
         self.engine = engine
-        self.limits = {"email": per_email, "ip": per_address}
+        self.limits = {"account": per_account, "ip": per_address}
         self.window = window
 
     @staticmethod
-    def email_key(email: str) -> str:
+    def keys(email: str, address: str) -> List[str]:
         # a hash: what people type into the e-mail field (sometimes a password) is not kept
-        return "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        account = hashlib.sha256(f"{email.strip().lower()}\n{address}".encode()).hexdigest()
+        return ["account:" + account, f"ip:{address}"[:300]]
 
-    @staticmethod
-    def address_key(address: str) -> str:
-        return f"ip:{address}"[:300]
-
-    def retry_after(self, keys: List[str], now: Optional[dt.datetime] = None) -> Optional[int]:
-        """Seconds until another attempt is allowed, or None if it is allowed now."""
+    def begin(self, email: str, address: str, now: Optional[dt.datetime] = None) -> Attempt:
+        """Records an attempt, then counts: `retry_after` is set if it must not go on."""
         now = now or utcnow()
+        with self.engine.begin() as connection:  # committed before counting (see the class)
+            rows = {
+                key: int(
+                    connection.execute(
+                        insert(sign_in_attempts).values(key=key, succeeded=False, at=now)
+                    ).inserted_primary_key[0]
+                )
+                for key in self.keys(email, address)
+            }
+        attempt = Attempt(rows, self._retry_after(rows, now))
+        if attempt.retry_after:
+            self.cancel(attempt)
+        return attempt
+
+    def finish(self, attempt: Attempt, succeeded: bool) -> None:
+        """A failure stays counted as written; a success clears its e-mail-and-address count."""
+        if not succeeded:
+            return
+        with self.engine.begin() as connection:
+            for key, row in attempt.rows.items():
+                if key.startswith("account:"):
+                    connection.execute(
+                        update(sign_in_attempts)
+                        .where(sign_in_attempts.c.id == row)
+                        .values(succeeded=True)
+                    )
+                else:
+                    connection.execute(delete(sign_in_attempts).where(sign_in_attempts.c.id == row))
+
+    def cancel(self, attempt: Attempt) -> None:
+        """Forgets an attempt that never reached the password check."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(sign_in_attempts).where(
+                    sign_in_attempts.c.id.in_(list(attempt.rows.values()))
+                )
+            )
+
+    def _retry_after(self, rows: Dict[str, int], now: dt.datetime) -> Optional[int]:
         waits = []
         with self.engine.connect() as connection:
-            for key in keys:
+            for key, own in rows.items():
                 limit = self.limits[key.split(":", 1)[0]]
                 since = now - self.window
-                if key.startswith("email:"):
-                    last_success = connection.execute(
-                        select(func.max(sign_in_attempts.c.at))
-                        .where(sign_in_attempts.c.key == key)
-                        .where(sign_in_attempts.c.succeeded.is_(True))
-                    ).scalar_one()
-                    if last_success is not None:
-                        since = max(since, _aware(last_success))  # type: ignore[type-var]
-                failures = [
+                last_success = connection.execute(
+                    select(func.max(sign_in_attempts.c.at))
+                    .where(sign_in_attempts.c.key == key)
+                    .where(sign_in_attempts.c.succeeded.is_(True))
+                ).scalar_one()
+                if last_success is not None:
+                    since = max(since, _aware(last_success))  # type: ignore[type-var]
+                others = [
                     _aware(row[0])
                     for row in connection.execute(
                         select(sign_in_attempts.c.at)
                         .where(sign_in_attempts.c.key == key)
                         .where(sign_in_attempts.c.succeeded.is_(False))
                         .where(sign_in_attempts.c.at > since)
+                        .where(sign_in_attempts.c.id != own)
                         .order_by(sign_in_attempts.c.at)
                     )
                 ]
-                if len(failures) >= limit:
-                    frees_at = failures[len(failures) - limit] + self.window
+                if len(others) >= limit:
+                    frees_at = others[len(others) - limit] + self.window
                     waits.append(max(1, math.ceil((frees_at - now).total_seconds())))
         return max(waits) if waits else None
-
-    def record(self, keys: List[str], succeeded: bool) -> None:
-        now = utcnow()
-        with self.engine.begin() as connection:
-            for key in keys:
-                if succeeded and not key.startswith("email:"):
-                    continue
-                connection.execute(
-                    insert(sign_in_attempts).values(key=key, succeeded=succeeded, at=now)
-                )
 
 
 # --- middleware -------------------------------------------------------------------------------
@@ -157,11 +214,16 @@ def _is_public(request: Request) -> bool:
     return bool(route is not None and getattr(route.ctx, "public", False))
 
 
+def _for_admins(request: Request) -> bool:
+    route = request.route
+    return bool(route is not None and getattr(route.ctx, "admin", False))
+
+
 async def authenticate(request: Request) -> Optional[HTTPResponse]:
     """Request middleware: who is asking, and may they?"""
     app = request.app
     request.ctx.session = None
-    token = request.cookies.get(COOKIE_NAME)
+    token = request.cookies.get(cookie_name(COOKIE_NAME, app.ctx.settings.secure_cookies))
     if token:
         session = await app.ctx.run(app.ctx.sessions.load, token)
         if session is not None and utcnow() - session.last_seen > TOUCH_EVERY:
@@ -188,6 +250,10 @@ async def authenticate(request: Request) -> Optional[HTTPResponse]:
         if wants_json(request):
             return json({"error": "missing or wrong CSRF token: reload the page"}, status=403)
         return app.ctx.render(request, "error.html", status=403, problem="expired_form")
+    if _for_admins(request) and not request.ctx.session.is_admin:
+        if wants_json(request):
+            return json({"error": "for administrators only"}, status=403)
+        return app.ctx.render(request, "error.html", status=403, problem="admins_only")
     return None
 
 
@@ -207,9 +273,12 @@ async def security_headers(request: Request, response: HTTPResponse) -> None:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
 
-def set_session_cookie(response: HTTPResponse, token: str, secure: bool, max_age: int) -> None:
-    response.cookies[COOKIE_NAME] = token
-    cookie = response.cookies[COOKIE_NAME]
+def set_cookie(response: HTTPResponse, name: str, value: str, secure: bool, max_age: int) -> None:
+    """HttpOnly, SameSite=Strict, Path=/ (which `__Host-` needs), no Domain; `__Host-` and
+    Secure over HTTPS."""
+    name = cookie_name(name, secure)
+    response.cookies[name] = value
+    cookie = response.cookies[name]
     cookie["httponly"] = True
     cookie["samesite"] = "Strict"
     cookie["secure"] = secure
@@ -217,11 +286,9 @@ def set_session_cookie(response: HTTPResponse, token: str, secure: bool, max_age
     cookie["max-age"] = max_age
 
 
+def set_session_cookie(response: HTTPResponse, token: str, secure: bool, max_age: int) -> None:
+    set_cookie(response, COOKIE_NAME, token, secure, max_age)
+
+
 def clear_cookie(response: HTTPResponse, name: str, secure: bool) -> None:
-    response.cookies[name] = ""
-    cookie = response.cookies[name]
-    cookie["httponly"] = True
-    cookie["samesite"] = "Strict"
-    cookie["secure"] = secure
-    cookie["path"] = "/"
-    cookie["max-age"] = 0
+    set_cookie(response, name, "", secure, max_age=0)

@@ -2,8 +2,9 @@
 
 The browser holds a random token in an HttpOnly cookie; the database holds only its SHA-256, so
 a copy of the database cannot be used to sign in. A session ends after `idle` without any request
-or open inbox page, and in any case `absolute` after sign-in. `last_seen` doubles as presence:
-the assistant offers a person only while some session was seen recently (HANDOFF_PRESENCE_SECONDS).
+or open inbox page, and in any case `absolute` after sign-in, or when the account's password
+changes. `last_seen` doubles as presence: the assistant offers a person only while some session was
+seen recently (HANDOFF_PRESENCE_SECONDS).
 """
 
 import datetime as dt
@@ -35,6 +36,11 @@ class StaffSession:
     created_at: dt.datetime
     last_seen: dt.datetime
     expires_at: dt.datetime
+    role: str = "staff"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 class SessionStore:
@@ -43,8 +49,12 @@ class SessionStore:
         self.idle = idle
         self.absolute = absolute
 
-    def create(self, staff_id: int) -> Tuple[str, StaffSession]:
-        """A new session (and so a new token: no session fixation); returns the cookie value."""
+    def create(
+        self, staff_id: int, authenticated_at: Optional[dt.datetime] = None
+    ) -> Tuple[str, Optional[StaffSession]]:
+        """A new session (and so a new token: no session fixation); returns the cookie value and
+        the session. `authenticated_at` is when the password check began: if the password changed
+        since, the session is None (it was signed in with the old one)."""
         token = secrets.token_urlsafe(32)
         now = utcnow()
         with self.engine.begin() as connection:
@@ -53,18 +63,22 @@ class SessionStore:
                     token_hash=token_hash(token),
                     staff_id=staff_id,
                     csrf_token=secrets.token_urlsafe(32),
-                    created_at=now,
+                    created_at=authenticated_at or now,
                     last_seen=now,
                     expires_at=now + self.absolute,
                 )
             )
         session = self.load(token)
-        assert session is not None
+        if session is None:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    delete(staff_sessions).where(staff_sessions.c.token_hash == token_hash(token))
+                )
         return token, session
 
     def load(self, token: Optional[str]) -> Optional[StaffSession]:
         """The live session for this cookie value: not expired, idle or of a disabled account."""
-        if not token or len(token) > 200:
+        if not token or len(token) > 200 or not token.isascii():
             return None
         return self._load_hash(token_hash(token))
 
@@ -76,12 +90,19 @@ class SessionStore:
                     staff_sessions,
                     staff.c.name.label("staff_name"),
                     staff.c.email.label("staff_email"),
+                    staff.c.role,
                 )
                 .join(staff, staff.c.id == staff_sessions.c.staff_id)
                 .where(staff_sessions.c.token_hash == hashed)
                 .where(staff_sessions.c.expires_at > now)
                 .where(staff_sessions.c.last_seen > now - self.idle)
                 .where(staff.c.disabled.is_(False))
+                .where(
+                    or_(
+                        staff.c.password_changed_at.is_(None),
+                        staff_sessions.c.created_at >= staff.c.password_changed_at,
+                    )
+                )
             ).first()
         if row is None:
             return None
@@ -95,6 +116,7 @@ class SessionStore:
             created_at=_aware(data["created_at"]),  # type: ignore[arg-type]
             last_seen=_aware(data["last_seen"]),  # type: ignore[arg-type]
             expires_at=_aware(data["expires_at"]),  # type: ignore[arg-type]
+            role=data["role"],
         )
 
     def touch(self, session: StaffSession) -> bool:

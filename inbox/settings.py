@@ -13,15 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, BaseSettings, Field, SecretStr, root_validator, validator
 
 from handoff.settings import HandoffSettings
+from secrets_check import MIN_LENGTH, secret_problem
 
-# Words long enough that a random key never contains them by chance.
-PLACEHOLDERS = ("changeme", "change-me", "change_me", "placeholder", "example", "replace", "secret")
-MIN_SECRET_LENGTH = 32
-
-
-def looks_like_placeholder(value: str) -> bool:
-    lowered = value.lower()
-    return len(set(value)) < 8 or any(word in lowered for word in PLACEHOLDERS)
+MIN_SECRET_LENGTH = 32  # the inbox's own key; its other secret needs secrets_check.MIN_LENGTH
 
 
 class InboxSettings(BaseSettings):
@@ -53,11 +47,16 @@ class InboxSettings(BaseSettings):
     cookie_secure: Optional[bool] = None
     session_idle_minutes: int = Field(30, ge=1)
     session_hours: int = Field(12, ge=1)
-    # Sign-in rate limits: this many failures per e-mail, and per client address (higher: a
+    # Sign-in rate limits: this many failures for one e-mail from one client address (so guesses
+    # from elsewhere do not lock the owner out), and from one address for any e-mails (higher: a
     # hospital's staff may all come from one address), within the window.
     sign_in_max_failures: int = Field(5, ge=1)
     sign_in_max_failures_per_address: int = Field(20, ge=1)
     sign_in_window_minutes: int = Field(15, ge=1)
+    # Password checks at once (Argon2id: ~64 MiB and 0.1-0.2 s of a core each); a sign-in that
+    # finds none free within the wait is answered 503 "try again shortly" (inbox/sign_in.py).
+    sign_in_max_concurrent_hashes: int = Field(4, ge=1)
+    sign_in_hash_wait_seconds: float = Field(2.0, gt=0)
     # Behind a reverse proxy: how many proxies' X-Forwarded-For entries to trust.
     proxies_count: int = Field(0, ge=0)
     # Live updates poll the database this often; undelivered replies are retried after this.
@@ -98,23 +97,18 @@ class InboxSettings(BaseSettings):
     def _secrets_are_real(cls, values: dict) -> dict:
         development = values.get("env") == "development"
         key: Optional[SecretStr] = values.get("secret_key")
-        if key is None or not key.get_secret_value():
-            if not development:
-                raise ValueError("INBOX_SECRET_KEY is required (32+ random characters)")
-            values["secret_key"] = SecretStr(secrets.token_urlsafe(48))
-        elif not development:
-            raw = key.get_secret_value()
-            if len(raw) < MIN_SECRET_LENGTH or looks_like_placeholder(raw):
-                raise ValueError(
-                    "INBOX_SECRET_KEY looks like a placeholder or is shorter than "
-                    f"{MIN_SECRET_LENGTH} characters: generate a random one"
-                )
         token: Optional[SecretStr] = values.get("rasa_token")
+        if development and (key is None or not key.get_secret_value()):
+            values["secret_key"] = SecretStr(secrets.token_urlsafe(48))
         if not development:
-            if token is None or not token.get_secret_value():
-                raise ValueError("RASA_AUTH_TOKEN (or INBOX_RASA_TOKEN) is required")
-            if looks_like_placeholder(token.get_secret_value()):
-                raise ValueError("RASA_AUTH_TOKEN looks like a placeholder")
+            for name, secret, min_length in (
+                ("INBOX_SECRET_KEY", key, MIN_SECRET_LENGTH),
+                ("RASA_AUTH_TOKEN (or INBOX_RASA_TOKEN)", token, MIN_LENGTH),
+            ):
+                raw = secret.get_secret_value() if secret else None
+                problem = secret_problem(name, raw, min_length)
+                if problem:
+                    raise ValueError(problem)
         if values.get("notify_email_to") and not (
             values.get("smtp_host") and values.get("smtp_from")
         ):

@@ -26,6 +26,7 @@
     newHandoff: "A person is waiting for staff",
     newUrgent: "URGENT: a person needs staff now",
     newCallback: "New callback request",
+    capReached: "Requests for staff are being refused: too many at once (see the queue)",
     newTitle: "new",
     changed: "This conversation changed: ",
   };
@@ -121,9 +122,12 @@
   function onNotify(data) {
     var path = new URL(data.url, window.location.href).pathname;
     var text =
-      data.kind === "callback"
-        ? TEXT.newCallback + " (" + data.channel_label + ")"
-        : (data.urgent ? TEXT.newUrgent : TEXT.newHandoff) + ": " + data.reason_label + " (" + data.channel_label + ")";
+      data.kind === "alert"
+        ? TEXT.capReached
+        : data.kind === "callback"
+          ? TEXT.newCallback + " (" + data.channel_label + ")"
+          : (data.urgent ? TEXT.newUrgent : TEXT.newHandoff) + ": " + data.reason_label + " (" + data.channel_label + ")";
+    if (data.kind === "alert") reloadQueue(); // its banner
     toast(text, path, data.urgent);
     if (document.visibilityState !== "visible" || !document.hasFocus()) {
       unseen += 1;
@@ -152,7 +156,8 @@
       return;
     }
     var focused = document.activeElement && document.activeElement.getAttribute("data-focus-key");
-    reloading = fetch("/api/queue?tab=" + encodeURIComponent(body.dataset.tab || "waiting"), {
+    var query = "tab=" + encodeURIComponent(body.dataset.tab || "waiting") + "&page=" + encodeURIComponent(body.dataset.page || "1");
+    reloading = fetch("/api/queue?" + query, {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     })
@@ -163,6 +168,7 @@
           list.innerHTML = data.html; // rendered and escaped by the server's templates
           list.setAttribute("aria-busy", "false");
           list.setAttribute("data-loaded", String(Date.now()));
+          if (data.page) body.dataset.page = String(data.page); // the list got shorter: its last page
           updateCounts(data.counts);
           if (focused) {
             var again = list.querySelector('[data-focus-key="' + focused + '"]');

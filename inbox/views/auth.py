@@ -6,12 +6,13 @@ from typing import Optional
 from sanic import Request
 from sanic.response import HTTPResponse, json
 
-from inbox.accounts import find_account, verify_password
+from inbox.accounts import find_account
 from inbox.security import (
     SIGN_IN_COOKIE,
     clear_cookie,
     client_address,
     new_sign_in_nonce,
+    set_cookie,
     set_session_cookie,
     sign_in_token,
 )
@@ -19,6 +20,7 @@ from inbox.sessions import COOKIE_NAME
 from inbox.views.common import go, notice_of
 
 SIGN_IN_FORM_SECONDS = 3600
+BUSY_RETRY_SECONDS = 5  # Retry-After when every password-checking slot is taken
 
 
 def safe_next(target: Optional[str]) -> str:
@@ -44,13 +46,7 @@ def _form(
         notice=notice_of(request),
         **context,
     )
-    response.cookies[SIGN_IN_COOKIE] = nonce
-    cookie = response.cookies[SIGN_IN_COOKIE]
-    cookie["httponly"] = True
-    cookie["samesite"] = "Strict"
-    cookie["secure"] = settings.secure_cookies
-    cookie["path"] = "/sign-in"
-    cookie["max-age"] = SIGN_IN_FORM_SECONDS
+    set_cookie(response, SIGN_IN_COOKIE, nonce, settings.secure_cookies, SIGN_IN_FORM_SECONDS)
     return response
 
 
@@ -66,9 +62,9 @@ async def sign_in(request: Request) -> HTTPResponse:
     email = (request.form.get("email") or "").strip()
     password = request.form.get("password") or ""
     address = client_address(request)
-    keys = [ctx.limiter.email_key(email), ctx.limiter.address_key(address)]
 
-    wait = await ctx.run(ctx.limiter.retry_after, keys)
+    outcome = await ctx.sign_in.attempt(email, password, address)
+    wait = outcome.retry_after
     if wait:
         known = await ctx.run(find_account, engine, email) if email else None
         await ctx.run(
@@ -80,10 +76,18 @@ async def sign_in(request: Request) -> HTTPResponse:
         response = _form(request, status=429, error="too_many", minutes=math.ceil(wait / 60))
         response.headers["Retry-After"] = str(wait)
         return response
+    if outcome.busy:
+        response = _form(request, status=503, error="busy")
+        response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
 
-    account = await ctx.run(verify_password, engine, email, password) if email else None
+    account, token = outcome.account, ""
+    if account is not None:
+        # None if the password changed while it was being checked: the old one no longer counts
+        token, session = await ctx.run(ctx.sessions.create, account.id, outcome.checked_at)
+        if session is None:
+            account = None
     if account is None:
-        await ctx.run(ctx.limiter.record, keys, False)
         known = await ctx.run(find_account, engine, email) if email else None
         why = (
             "unknown e-mail"
@@ -98,8 +102,6 @@ async def sign_in(request: Request) -> HTTPResponse:
         )
         return _form(request, status=401, error="wrong")
 
-    await ctx.run(ctx.limiter.record, keys, True)
-    token, _session = await ctx.run(ctx.sessions.create, account.id)
     await ctx.run(ctx.store.audit, account.id, "sign_in", detail=f"address {address}")
     response = go(safe_next(request.form.get("next")))
     settings = ctx.settings
@@ -107,7 +109,6 @@ async def sign_in(request: Request) -> HTTPResponse:
         response, token, settings.secure_cookies, max_age=settings.session_hours * 3600
     )
     clear_cookie(response, SIGN_IN_COOKIE, settings.secure_cookies)
-    response.cookies[SIGN_IN_COOKIE]["path"] = "/sign-in"
     return response
 
 

@@ -22,6 +22,9 @@ NOTICES = frozenset(
         "callback_done",
         "callback_done_already",
         "signed_out",
+        "account_disabled",
+        "account_enabled",
+        "not_yourself",
     }
 )
 

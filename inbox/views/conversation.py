@@ -110,6 +110,8 @@ async def reply(request: Request, handoff_id: str) -> HTTPResponse:
             return json({"error": problem}, status=400)
         return go(path, None, problem=problem)
     message_id = await ctx.run(ctx.store.add_staff_message, handoff_id, me, text)
+    if message_id is None:  # ended, or not this staff member's, since it was read above
+        return await _refused(request, handoff_id)
     delivered = await deliver_replies(ctx.rasa, ctx.store, ctx.run, handoff.conversation_id)
     [message] = await ctx.run(ctx.store.messages, handoff_id, message_id - 1)
     payload = message_payload(message, ZoneInfo(ctx.settings.timezone))
@@ -128,7 +130,7 @@ async def _end(request: Request, handoff_id: str, how: str) -> HTTPResponse:
         notice = "ended_already" if not handoff.active else "not_yours"
         return outcome(request, path, notice, status=409)
     if not await ctx.run(ctx.store.end, handoff_id, staff_id(request), how):
-        return outcome(request, path, "ended_already", status=409)
+        return await _refused(request, handoff_id)
     told = await tell_assistant_handoff_ended(
         ctx.rasa, ctx.store, ctx.run, handoff_id, handoff.conversation_id
     )
@@ -136,6 +138,14 @@ async def _end(request: Request, handoff_id: str, how: str) -> HTTPResponse:
     if wants_json(request):
         return json({"notice": notice, "told": told})
     return go("/queue", notice)
+
+
+async def _refused(request: Request, handoff_id: str) -> HTTPResponse:
+    """The store refused a reply or an end: say why, as it is now."""
+    ctx = request.app.ctx
+    handoff = await ctx.run(ctx.store.get_handoff, handoff_id)
+    notice = "ended_already" if handoff is None or not handoff.active else "not_yours"
+    return outcome(request, f"/handoffs/{handoff_id}", notice, status=409)
 
 
 async def close(request: Request, handoff_id: str) -> HTTPResponse:

@@ -4,10 +4,14 @@ import asyncio
 import datetime as dt
 
 import pytest
+import yaml
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 import handoff.store as store_module
 from actions.handoff import (
+    LIMIT_RESPONSES,
     ActionAskHandoffConsent,
     ActionDeliverStaffMessages,
     ActionEndHandoff,
@@ -16,9 +20,12 @@ from actions.handoff import (
     ActionOpenHandoff,
     ActionSubmitCallback,
     ValidateCallbackForm,
+    address_key,
 )
+from handoff.limits import claim_alerts
+from handoff.schema import handoffs
 from handoff.settings import get_settings
-from tests.conftest import responses_sent
+from tests.conftest import ROOT, responses_sent
 from tests.handoff.test_store import add_staff
 
 
@@ -115,6 +122,7 @@ def test_a_phone_call_is_put_through_even_with_nobody_in_the_inbox(
 def test_messages_go_to_staff_and_replies_come_back(queue, dispatcher, make_tracker, domain):
     lee = sign_in_staff(queue)
     handoff = queue.open_handoff("test-user", "webchat", "requested")
+    assert queue.claim(handoff.id, lee)  # only the claimer replies
     queue.add_staff_message(handoff.id, lee, "Hello, I'm Lee.")
     tracker = make_tracker(
         "ask_cost_insurance", text="how much is it in the UK?", slots={"handoff_active": True}
@@ -161,6 +169,7 @@ def test_forwarding_after_staff_ended_it_hands_back_to_the_bot(
 def test_ending_tells_the_person_and_resumes_the_bot(queue, dispatcher, make_tracker, domain):
     lee = sign_in_staff(queue)
     handoff = queue.open_handoff("test-user", "webchat", "requested")
+    assert queue.claim(handoff.id, lee)  # only the claimer replies
     queue.add_staff_message(handoff.id, lee, "Take care!")
     queue.end(handoff.id, lee, "returned")
     tracker = make_tracker("greet", slots={"handoff_active": True})
@@ -217,3 +226,132 @@ def test_submitting_a_callback_stores_it_and_forgets_the_slots(
     assert dispatcher.messages[0]["response"] == "utter_callback_recorded"
     assert SlotSet("callback_contact", None) in events
     assert request["consented_at"] <= dt.datetime.now(dt.timezone.utc)
+
+
+# --- caps on requests for staff (handoff/limits.py): anyone may ask, without signing in ---------
+ADDRESS = "5f2b0c4e9a1d7e3b6c8a0f1e2d3c4b5a"  # the channels' keyed hash of the client address
+
+
+def from_address(tracker, key=ADDRESS):
+    tracker.latest_message["metadata"] = {"address_key": key}
+    return tracker
+
+
+def ask_for_staff(make_tracker, domain, conversation, reason="requested", key=None):
+    """The person says yes to an offer of staff: (responses sent, events returned)."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("affirm", sender_id=conversation, slots={"handoff_reason": reason})
+    if key:
+        from_address(tracker, key)
+    events = run(ActionOpenHandoff(), dispatcher, with_channel(tracker, "webchat"), domain)
+    return responses_sent(dispatcher), events
+
+
+def test_one_conversation_asking_five_times_gets_the_limit_reply(queue, make_tracker, domain):
+    lee = sign_in_staff(queue)
+    replies = []
+    for _ in range(5):
+        sent, events = ask_for_staff(make_tracker, domain, "test-user")
+        replies += sent
+        if SlotSet("handoff_active", True) in events:  # staff hand it back to the assistant
+            assert queue.end(queue.active_handoff("test-user").id, lee, "returned")
+        else:
+            assert SlotSet("pending_offer", None) in events  # the rule's ending: nothing pending
+    assert replies == ["utter_handoff_queued"] * 3 + ["utter_handoff_limit_reached"] * 2
+    assert queue.count_handoffs(["waiting", "claimed", "closed", "returned"]) == 3
+
+
+def test_ten_conversations_from_one_address_are_capped(queue, make_tracker, domain):
+    sign_in_staff(queue)
+    replies = [ask_for_staff(make_tracker, domain, f"c-{n}", key=ADDRESS)[0] for n in range(10)]
+    assert replies == [["utter_handoff_queued"]] * 5 + [["utter_handoff_too_many_requests"]] * 5
+    assert queue.count_handoffs(["waiting"]) == 5
+    with queue.engine.connect() as connection:
+        assert set(connection.execute(select(handoffs.c.address_key)).scalars()) == {ADDRESS}
+    # someone else is still heard
+    assert ask_for_staff(make_tracker, domain, "c-x", key="another")[0] == ["utter_handoff_queued"]
+
+
+def test_the_overall_cap_refuses_everyone_and_alerts_staff_once(
+    queue, monkeypatch, make_tracker, domain
+):
+    monkeypatch.setenv("HANDOFF_LIMIT_OVERALL", "4")
+    get_settings.cache_clear()
+    sign_in_staff(queue)
+    replies = [ask_for_staff(make_tracker, domain, f"c-{n}", key=f"k{n}")[0] for n in range(8)]
+    assert replies == [["utter_handoff_queued"]] * 4 + [["utter_handoff_too_many_requests"]] * 4
+    [alert] = claim_alerts(queue.engine)
+    assert (alert["cap"], alert["refused"], alert["allowed"]) == ("overall", 4, 4)
+    ask_for_staff(make_tracker, domain, "c-late")
+    assert claim_alerts(queue.engine) == []
+
+
+def test_an_emergency_over_the_cap_still_hears_the_emergency_number_first(
+    queue, dispatcher, make_tracker, domain
+):
+    """The emergency rule gives urgent help before the offer of staff; if a cap then refuses the
+    handoff, the reply starts with the emergency number again, before anything else."""
+    rules = yaml.safe_load((ROOT / "data" / "rules.yml").read_text())["rules"]
+    for rule in rules:
+        steps = rule["steps"]
+        for index, step in enumerate(steps):
+            if step.get("intent") == "emergency":
+                assert steps[index + 1] == {"action": "utter_urgent_help"}, rule["rule"]
+
+    sign_in_staff(queue)
+    for n in range(5):
+        ask_for_staff(make_tracker, domain, f"c-{n}", key=ADDRESS)
+    sent, events = ask_for_staff(make_tracker, domain, "test-user", "emergency", ADDRESS)
+    assert sent == ["utter_handoff_too_many_requests"]
+    assert SlotSet("handoff_active", True) not in events
+    assert queue.active_handoff("test-user") is None
+    for name in set(LIMIT_RESPONSES.values()):
+        for variation in domain["responses"][name]:
+            first = variation["text"].lstrip("*")
+            assert first.startswith("If this is an emergency"), (name, variation)
+            assert "emergency number" in first.split(".")[0]
+
+
+def test_off_duty_callback_requests_are_capped_before_details_are_asked(
+    queue, monkeypatch, make_tracker, domain
+):
+    monkeypatch.setenv("HANDOFF_HOURS", "never")
+    get_settings.cache_clear()
+    replies = []
+    for n in range(7):
+        sent, events = ask_for_staff(make_tracker, domain, f"c-{n}", key=ADDRESS)
+        replies += sent
+        if SlotSet("pending_offer", "callback") in events:  # they give a name and a contact
+            tracker = make_tracker(
+                "inform",
+                sender_id=f"c-{n}",
+                slots={"callback_name": "Sam", "callback_contact": "07700 900123"},
+            )
+            run(ActionSubmitCallback(), CollectingDispatcher(), from_address(tracker), domain)
+        else:
+            assert SlotSet("pending_offer", None) in events
+    assert replies == ["utter_no_staff_available"] * 5 + ["utter_handoff_too_many_requests"] * 2
+    assert len(queue.list_callbacks()) == 5
+    assert {c["address_key"] for c in queue.list_callbacks()} == {ADDRESS}
+
+
+def test_a_callback_refused_at_submission_is_told_and_not_kept(
+    queue, monkeypatch, dispatcher, make_tracker, domain
+):
+    monkeypatch.setenv("HANDOFF_LIMIT_PER_CONVERSATION", "1")
+    get_settings.cache_clear()
+    queue.create_callback("test-user", "webchat", "Sam", "07700 900123")  # e.g. from another tab
+    tracker = make_tracker(
+        "inform", slots={"callback_name": "Sam", "callback_contact": "sam@example.org"}
+    )
+    events = run(ActionSubmitCallback(), dispatcher, tracker, domain)
+    assert responses_sent(dispatcher) == ["utter_handoff_limit_reached"]
+    assert [c["contact"] for c in queue.list_callbacks()] == ["07700 900123"]
+    assert SlotSet("callback_contact", None) in events and SlotSet("pending_offer", None) in events
+
+
+def test_a_made_up_address_key_is_ignored(make_tracker):
+    assert address_key(from_address(make_tracker(), "x" * 65)) is None
+    assert address_key(from_address(make_tracker(), 12345)) is None
+    assert address_key(make_tracker()) is None
+    assert address_key(from_address(make_tracker())) == ADDRESS

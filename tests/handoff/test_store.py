@@ -204,6 +204,7 @@ def test_undelivered_staff_messages_are_found_for_retrying(store):
     second = store.open_handoff("conv-2", "webchat", "requested")
     store.add_person_message(first.id, "hello")  # the person's messages are never "undelivered"
     assert store.conversations_with_undelivered(utcnow()) == []
+    assert store.claim(first.id, lee) and store.claim(second.id, lee)
     reply = store.add_staff_message(first.id, lee, "Hi")
     store.add_staff_message(second.id, lee, "Hello there")
     store.add_staff_message(first.id, lee, "Are you there?")
@@ -269,3 +270,14 @@ def test_a_callback_request_by_id(store):
     callback_id = store.create_callback("conv-9", "webchat", "Sam", "sam@example.org")
     assert store.get_callback(callback_id)["contact"] == "sam@example.org"
     assert store.get_callback("nope") is None
+
+
+def test_a_channel_the_client_named_is_stored_as_other(store):
+    # Rasa's REST channel takes `input_channel` from the request: anything, of any length
+    made_up = "webchat\r\nBcc: someone@elsewhere.example <b>hi</b>" + "x" * 5000
+    handoff = store.open_handoff("conv-rest", made_up, "requested")
+    callback_id = store.create_callback("conv-rest-2", made_up, "Sam Jones", "07700 900123")
+    assert handoff.channel == "other"
+    assert store.get_callback(callback_id)["channel"] == "other"
+    assert store.open_handoff("conv-chat", "webchat", "requested").channel == "webchat"
+    assert store.open_handoff("conv-none", None, "requested").channel == "unknown"

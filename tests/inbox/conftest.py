@@ -36,6 +36,8 @@ from tests.databases import database_url
 from tests.integration.conftest import free_port
 
 PASSWORD = "a long enough test password"
+# the inbox under test runs with production settings: Secure cookies, so `__Host-` names
+SESSION_COOKIE = "__Host-inbox_session"
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
@@ -274,16 +276,23 @@ class Client:
         """A form post from an inbox page: with this session's CSRF token."""
         return self.post(path, {"csrf_token": self.csrf, **fields})
 
-    def sign_in(self, email: str, password: str = PASSWORD, next_path: str = "") -> Response:
+    def sign_in(
+        self,
+        email: str,
+        password: str = PASSWORD,
+        next_path: str = "",
+        headers: Optional[Dict[str, str]] = None,
+    ) -> Response:
         page = self.get(
-            "/sign-in" + (f"?next={urllib.parse.quote(next_path)}" if next_path else "")
+            "/sign-in" + (f"?next={urllib.parse.quote(next_path)}" if next_path else ""),
+            headers=headers,
         )
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
         assert token, "the sign-in form carries a token"
         form = {"csrf_token": token[1], "email": email, "password": password}
         if next_path:
             form["next"] = next_path
-        response = self.post("/sign-in", form)
+        response = self.post("/sign-in", form, headers=headers)
         if response.status == 303 and not response.location.startswith("/sign-in"):
             self.get("/queue")  # picks up the session's CSRF token, as a browser would
         return response
@@ -380,19 +389,21 @@ StaffFactory = Callable[..., Tuple[int, str]]
 def make_staff(store) -> StaffFactory:
     """Creates a staff account with a unique e-mail; returns (id, e-mail)."""
 
-    def factory(name: str = "Nurse Lee", password: str = PASSWORD) -> Tuple[int, str]:
+    def factory(
+        name: str = "Nurse Lee", password: str = PASSWORD, role: str = "staff"
+    ) -> Tuple[int, str]:
         email = f"{name.split()[-1].lower()}-{secrets.token_hex(4)}@clinic.example"
-        return create_account(store.engine, email, name, password), email
+        return create_account(store.engine, email, name, password, role), email
 
     return factory
 
 
 @pytest.fixture
 def signed_in(inbox, make_staff, clear_attempts) -> Callable[..., Tuple[Client, int]]:
-    """A client signed in as a new staff member: (client, staff id)."""
+    """A client signed in as a new staff member (or admin): (client, staff id)."""
 
-    def factory(name: str = "Nurse Lee") -> Tuple[Client, int]:
-        staff_id, email = make_staff(name)
+    def factory(name: str = "Nurse Lee", role: str = "staff") -> Tuple[Client, int]:
+        staff_id, email = make_staff(name, role=role)
         client = Client(inbox.url)
         assert client.sign_in(email).status == 303
         assert client.csrf

@@ -7,8 +7,14 @@ import pytest
 from sqlalchemy import select, update
 
 from handoff.schema import audit_log, sign_in_attempts, staff_sessions
-from inbox.accounts import set_disabled
-from tests.inbox.conftest import PASSWORD, Client, new_conversation_id, recent
+from inbox.accounts import set_disabled, set_password
+from tests.inbox.conftest import (
+    PASSWORD,
+    SESSION_COOKIE,
+    Client,
+    new_conversation_id,
+    recent,
+)
 
 pytestmark = pytest.mark.server
 
@@ -31,7 +37,7 @@ def test_sign_in_and_out_are_audited(inbox, make_staff, store, clear_attempts):
 
     response = client.act("/sign-out")
     assert (response.status, response.location) == (303, "/sign-in?notice=signed_out")
-    assert "inbox_session" not in client.cookies
+    assert SESSION_COOKIE not in client.cookies
     assert client.get("/queue").status == 303  # the session is gone on the server too
     actions = [action for action, _ in audit_actions(store, staff_id)]
     assert actions == ["sign_in", "sign_out"]
@@ -48,7 +54,7 @@ def test_a_wrong_password_is_refused_and_audited_without_the_password(
     client = Client(inbox.url)
     response = client.sign_in(email, "not the password at all")
     assert response.status == 401
-    assert "not right" in response.text and "inbox_session" not in client.cookies
+    assert "not right" in response.text and SESSION_COOKIE not in client.cookies
     assert ("sign_in_failed", "wrong password, address 127.0.0.1") in audit_actions(store, staff_id)
     client.sign_in("nobody@clinic.example", "whatever it is")
     assert any(
@@ -149,6 +155,46 @@ def test_state_changing_requests_need_the_csrf_token(signed_in, store):
     assert response.status == 303 and store.get_handoff(waiting.id).claimed_by == staff_id
 
 
+def test_a_csrf_token_that_is_not_ascii_is_refused_not_an_error(inbox, signed_in, store):
+    client, staff_id = signed_in()
+    handoff = store.open_handoff(new_conversation_id(), "webchat", "requested")
+    path = f"/handoffs/{handoff.id}/claim"
+    for header in ("é", "é".encode(), client.csrf[:-1] + "é"):  # Latin-1 and UTF-8 bytes
+        response = client.post(path, headers={"X-CSRF-Token": header, "Accept": "application/json"})
+        assert response.status == 403, header
+    for field in ("é", client.csrf[:-1] + "ü", "\u0100" * 43):
+        assert client.post(path, {"csrf_token": field}).status == 403, field
+    assert store.get_handoff(handoff.id).status == "waiting"
+    # the sign-in form's token, and a session cookie, are refused the same way
+    anonymous = Client(inbox.url)
+    anonymous.get("/sign-in")
+    form = {"csrf_token": "é", "email": "x@clinic.example", "password": "é"}
+    assert anonymous.post("/sign-in", form).status == 403
+    anonymous.cookies[SESSION_COOKIE] = "é" * 40
+    assert anonymous.get("/queue").status == 303
+    assert anonymous.get("/api/session").status == 401
+    assert client.get("/queue").status == 200  # and the real session still works
+
+
+def test_a_new_password_ends_the_sessions_signed_in_before_it(inbox, signed_in, store):
+    client, staff_id = signed_in()
+    email = next(a for a in _accounts(store) if a[0] == staff_id)[1]
+    second = Client(inbox.url)
+    assert second.sign_in(email).status == 303
+    old_cookie = client.cookies[SESSION_COOKIE]
+    set_password(store.engine, email, "a brand new long password")
+    for browser in (client, second):
+        response = browser.get("/queue")
+        assert response.status == 303 and response.location.startswith("/sign-in")
+    replay = Client(inbox.url)
+    replay.cookies[SESSION_COOKIE] = old_cookie
+    assert replay.get("/api/session").status == 401
+    assert Client(inbox.url).sign_in(email).status == 401  # the old password is gone
+    fresh = Client(inbox.url)
+    assert fresh.sign_in(email, "a brand new long password").status == 303
+    assert fresh.get("/api/session").json()["staff_id"] == staff_id
+
+
 def test_another_sessions_token_does_not_work(signed_in, store):
     lee, _ = signed_in("Nurse Lee")
     kim, _ = signed_in("Nurse Kim")
@@ -167,7 +213,7 @@ def test_the_sign_in_form_needs_its_own_token(inbox, make_staff, store, clear_at
     ):
         response = client.post("/sign-in", form)
         assert response.status == 403
-        assert "inbox_session" not in client.cookies
+        assert SESSION_COOKIE not in client.cookies
     # a token from one browser does not work with another browser's cookie
     other = Client(inbox.url)
     token = re.search(r'name="csrf_token" value="([^"]+)"', other.get("/sign-in").text)[1]
@@ -200,7 +246,7 @@ def test_five_failures_for_an_email_pause_sign_in_until_the_window_passes(
     retry_after = int(blocked.headers["Retry-After"])
     assert 14 * 60 < retry_after <= 15 * 60
     assert "try again in 15 minutes" in blocked.text
-    assert "inbox_session" not in client.cookies
+    assert SESSION_COOKIE not in client.cookies
     assert "sign_in_blocked" in [a for a, _ in audit_actions(store, staff_id)]
     # another account from the same address is not affected (the per-address limit is higher)
     _, other_email = make_staff("Nurse Kim")
@@ -237,7 +283,7 @@ def test_whoami_tells_the_page_who_is_signed_in(signed_in):
 
 
 def test_audit_page_lists_who_did_what_and_when(signed_in, store):
-    client, staff_id = signed_in("Nurse Audit")
+    client, staff_id = signed_in("Nurse Audit", role="admin")
     handoff = store.open_handoff(new_conversation_id(), "webchat", "requested")
     client.act(f"/handoffs/{handoff.id}/claim")
     page = client.get("/audit").text

@@ -80,6 +80,42 @@ def test_claiming_is_atomic_one_wins_and_the_other_is_told(signed_in, store):
     assert response.status == 409 and response.json()["notice"] == "claim_lost"
 
 
+def test_a_claim_and_a_colleagues_return_at_once_do_not_both_succeed(signed_in, store, fake_rasa):
+    """Kim returns a waiting conversation to the assistant just as Lee claims it: one wins."""
+    lee, lee_id = signed_in("Nurse Lee")
+    kim, kim_id = signed_in("Nurse Kim")
+    start = threading.Barrier(2)
+
+    def act(results, name, client, path):
+        start.wait()
+        results[name] = client.act(path)
+
+    for _ in range(5):
+        handoff = waiting_handoff(store)
+        results = {}
+        threads = [
+            threading.Thread(
+                target=act, args=(results, name, client, f"/handoffs/{handoff.id}/{do}")
+            )
+            for name, client, do in (("lee", lee, "claim"), ("kim", kim, "return"))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        claimed = results["lee"].location.endswith("notice=claimed")
+        returned = results["kim"].location == "/queue?notice=returned"
+        assert claimed != returned, (results["lee"].location, results["kim"].location)
+        final = store.get_handoff(handoff.id)
+        if claimed:
+            assert (final.status, final.claimed_by, final.ended_by) == ("claimed", lee_id, None)
+            assert results["kim"].location.endswith("notice=not_yours")
+            assert fake_rasa.calls_for(handoff.conversation_id) == []  # the person was not told
+        else:
+            assert (final.status, final.claimed_by, final.ended_by) == ("returned", None, kim_id)
+            assert results["lee"].location.endswith("notice=claim_lost")
+
+
 def test_a_reply_is_delivered_through_the_assistant(signed_in, store, fake_rasa):
     client, staff_id = signed_in("Nurse Lee")
     handoff = waiting_handoff(store)

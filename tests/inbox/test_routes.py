@@ -1,5 +1,5 @@
-"""Every route needs a signed-in staff member; every page is safe to show (headers, no inline
-scripts); the session cookie is what it should be."""
+"""Every route needs a signed-in staff member, admin routes an admin; every page is safe to show
+(headers, no inline scripts); the session cookie is what it should be."""
 
 import hashlib
 import re
@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 import pytest
 from sanic import Sanic
 
+from inbox.accounts import find_account, list_accounts
 from inbox.app import create_app
 from inbox.settings import InboxSettings
-from tests.inbox.conftest import Client, new_conversation_id
+from tests.inbox.conftest import SESSION_COOKIE, Client, new_conversation_id
 
 pytestmark = pytest.mark.server
 
@@ -23,10 +24,17 @@ PUBLIC = {
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
 }
+# Routes only admins may use (staff get 403): accounts and the audit log.
+ADMIN = {
+    ("GET", "/audit"),
+    ("GET", "/accounts"),
+    ("POST", "/accounts/<staff_id:int>/disable"),
+    ("POST", "/accounts/<staff_id:int>/enable"),
+}
 
 
 def route_table(db_url):
-    """Every (method, route, public) of the app the server runs, built here to read it."""
+    """Every (method, route, public, admin) of the app the server runs, built here to read it."""
     previous, Sanic.test_mode = Sanic.test_mode, True  # (allows building it more than once)
     try:
         app = create_app(InboxSettings(env="development", db_url=db_url))
@@ -34,14 +42,20 @@ def route_table(db_url):
         Sanic.test_mode = previous
     app.ctx.store.engine.dispose()
     return [
-        (method, route.uri, bool(getattr(route.ctx, "public", False)))
+        (
+            method,
+            route.uri,
+            bool(getattr(route.ctx, "public", False)),
+            bool(getattr(route.ctx, "admin", False)),
+        )
         for route in app.router.routes
         for method in sorted(route.methods - {"HEAD", "OPTIONS"})
     ]
 
 
-def fill(uri: str, handoff_id: str, callback_id: str) -> str:
+def fill(uri: str, handoff_id: str, callback_id: str, staff_id: int = 0) -> str:
     uri = uri.replace("<handoff_id:str>", handoff_id).replace("<callback_id:str>", callback_id)
+    uri = uri.replace("<staff_id:int>", str(staff_id))
     assert "<" not in uri, f"a new kind of route parameter: teach this test about {uri}"
     return uri
 
@@ -51,11 +65,11 @@ def test_every_route_needs_a_signed_in_staff_member(inbox, store, db_url):
     callback_id = store.create_callback(new_conversation_id(), "webchat", "Sam", "sam@example.org")
     routes = route_table(db_url)
     assert len(routes) >= 15
-    assert {(m, u) for m, u, public in routes if public} == PUBLIC
+    assert {(m, u) for m, u, public, _ in routes if public} == PUBLIC
 
     anonymous = Client(inbox.url)
     checked = 0
-    for method, uri, public in routes:
+    for method, uri, public, _ in routes:
         if public:
             continue
         path = fill(uri, handoff.id, callback_id)
@@ -71,6 +85,51 @@ def test_every_route_needs_a_signed_in_staff_member(inbox, store, db_url):
     # nothing changed: the claim, close, return and callback posts were all refused
     assert store.get_handoff(handoff.id).status == "waiting"
     assert store.get_callback(callback_id)["status"] == "open"
+
+
+def test_admin_routes_are_refused_to_staff_who_are_not_admins(signed_in, make_staff, store, db_url):
+    routes = route_table(db_url)
+    assert {(m, u) for m, u, _, admin in routes if admin} == ADMIN
+    nurse, nurse_id = signed_in("Nurse Lee")
+    _, other_email = make_staff("Nurse Kim")
+    other = next(a for a in list_accounts(store.engine) if a.email == other_email)
+    audit_before = len(store.audit_entries())
+    for method, uri, _, admin in routes:
+        if not admin:
+            continue
+        path = fill(uri, "", "", other.id)
+        form = {"csrf_token": nurse.csrf} if method == "POST" else None
+        page = nurse.request(method, path, form=form)
+        assert page.status == 403, (method, path)
+        assert "Only an administrator" in page.text and other_email not in page.text
+        api = nurse.request(
+            method, path, headers={"X-CSRF-Token": nurse.csrf, "Accept": "application/json"}
+        )
+        assert (api.status, api.json()) == (403, {"error": "for administrators only"})
+    assert not find_account(store.engine, other_email).disabled  # the posts changed nothing
+    assert len(store.audit_entries()) == audit_before
+    assert 'href="/audit"' not in nurse.get("/queue").text  # nor are they offered
+
+
+def test_an_admin_sees_accounts_and_disables_one(signed_in, make_staff, store):
+    admin, admin_id = signed_in("Ana Admin", role="admin")
+    nurse, nurse_id = signed_in("Nurse Lee")
+    page = admin.get("/accounts")
+    assert page.status == 200 and "Nurse Lee" in page.text and "Administrator" in page.text
+    assert 'href="/audit"' in page.text and admin.get("/audit").status == 200
+
+    response = admin.act(f"/accounts/{nurse_id}/disable")
+    assert response.location == "/accounts?notice=account_disabled"
+    assert nurse.get("/queue").status == 303  # signed out everywhere
+    assert admin.act(f"/accounts/{admin_id}/disable").location.endswith("notice=not_yourself")
+    assert admin.get("/queue").status == 200
+    admin.act(f"/accounts/{nurse_id}/enable")
+    entries = [(e["staff_id"], e["action"], e["detail"]) for e in store.audit_entries()[:2]]
+    assert entries == [
+        (admin_id, "account_enabled", f"account {nurse_id}"),
+        (admin_id, "account_disabled", f"account {nurse_id}"),
+    ]
+    assert admin.act("/accounts/999999/disable").status == 404
 
 
 def test_the_sign_in_page_brings_you_back_where_you_were(inbox):
@@ -124,7 +183,7 @@ class _PageCheck(HTMLParser):
 
 
 def test_pages_are_served_with_security_headers_and_no_inline_code(inbox, signed_in, store):
-    client, _ = signed_in()
+    client, _ = signed_in(role="admin")
     handoff = store.open_handoff(new_conversation_id(), "webchat", "emergency", urgent=True)
     store.add_person_message(handoff.id, "hello")
     callback_id = store.create_callback(new_conversation_id(), "webchat", "Sam", "0770 090 0123")
@@ -136,6 +195,7 @@ def test_pages_are_served_with_security_headers_and_no_inline_code(inbox, signed
         f"/handoffs/{handoff.id}",
         f"/callbacks/{callback_id}",
         "/audit",
+        "/accounts",
     ]
     for path in pages + ["/sign-in"]:
         response = (Client(inbox.url) if path == "/sign-in" else client).get(path)
@@ -154,17 +214,35 @@ def test_pages_are_served_with_security_headers_and_no_inline_code(inbox, signed
         assert re.search(r'<script src="/static/inbox\.js\?v=[0-9a-f]+" defer>', response.text)
 
 
-def test_the_session_cookie_is_http_only_strict_and_secure(inbox, make_staff, clear_attempts):
+def cookie_flags(header: str):
+    return {part.strip().lower() for part in header.split(";")[1:]}
+
+
+def test_the_cookies_are_host_only_http_only_strict_and_secure(inbox, make_staff, clear_attempts):
     _, email = make_staff()
     client = Client(inbox.url)
+    form_cookies = client.get("/sign-in").set_cookies()
     response = client.sign_in(email)
     assert response.status == 303 and response.location == "/queue"
-    [session_cookie] = [c for c in response.set_cookies() if c.startswith("inbox_session=")]
-    flags = {part.strip().lower() for part in session_cookie.split(";")[1:]}
-    assert {"httponly", "secure", "samesite=strict", "path=/"} <= flags
-    assert any(flag.startswith("max-age=") for flag in flags)
+    [session_cookie] = [c for c in response.set_cookies() if c.startswith(SESSION_COOKIE + "=")]
+    [form_cookie] = [c for c in form_cookies if c.startswith("__Host-inbox_sign_in=")]
+    for cookie in (session_cookie, form_cookie):
+        # `__Host-`: the browser keeps it only if Secure, Path=/ and without a Domain
+        assert cookie.startswith("__Host-")
+        flags = cookie_flags(cookie)
+        assert {"httponly", "secure", "samesite=strict", "path=/"} <= flags
+        assert not any(flag.startswith("domain") for flag in flags)
+        assert any(flag.startswith("max-age=") for flag in flags)
     token = session_cookie.split(";")[0].split("=", 1)[1]
     assert len(token) >= 40  # 32 random bytes
+    # the cookie without the prefix is not read: a plain-http page could have set that one
+    assert client.get("/queue").status == 200
+    plain = Client(inbox.url)
+    plain.cookies["inbox_session"] = token
+    assert plain.get("/queue").status == 303
+    # signing out clears the prefixed cookie
+    [cleared] = [c for c in client.act("/sign-out").set_cookies() if c.startswith(SESSION_COOKIE)]
+    assert "max-age=0" in cookie_flags(cleared) and "path=/" in cookie_flags(cleared)
 
 
 def test_the_database_stores_only_a_hash_of_the_session_cookie(
@@ -173,7 +251,7 @@ def test_the_database_stores_only_a_hash_of_the_session_cookie(
     _, email = make_staff()
     client = Client(inbox.url)
     client.sign_in(email)
-    token = client.cookies["inbox_session"]
+    token = client.cookies[SESSION_COOKIE]
     with store.engine.connect() as connection:
         stored = [
             row[0] for row in connection.exec_driver_sql("SELECT token_hash FROM staff_sessions")

@@ -3,11 +3,13 @@
 import datetime as dt
 
 import pytest
+from sanic.response import HTTPResponse
+from sqlalchemy import func, select
 
-from handoff.schema import staff
+from handoff.schema import sign_in_attempts, staff
 from handoff.store import utcnow
 from inbox.accounts import create_account
-from inbox.security import SignInLimiter, sign_in_token
+from inbox.security import SignInLimiter, cookie_name, set_session_cookie, sign_in_token
 from inbox.sessions import SessionStore, token_hash
 from tests.databases import DATABASES, handoff_store
 
@@ -45,31 +47,51 @@ def test_sessions_live_until_idle_or_expired(store):
     assert sessions.load(token) is None
 
 
-def test_limiter_counts_failures_per_key_within_the_window(store):
-    limiter = SignInLimiter(store.engine, per_email=5, per_address=20, window=WINDOW)
-    email, address = limiter.email_key("Lee@clinic.example"), limiter.address_key("10.0.0.1")
-    assert email == limiter.email_key(" lee@CLINIC.example ") and "lee" not in email
-    keys = [email, address]
-    for _ in range(4):
-        limiter.record(keys, succeeded=False)
-    assert limiter.retry_after(keys) is None
-    limiter.record(keys, succeeded=False)
-    wait = limiter.retry_after(keys)
-    assert 14 * 60 < wait <= 15 * 60
-    assert limiter.retry_after([limiter.email_key("kim@clinic.example"), address]) is None
+def test_limiter_counts_failures_per_email_and_address_within_the_window(store):
+    limiter = SignInLimiter(store.engine, per_account=5, per_address=20, window=WINDOW)
+    account, address = limiter.keys("Lee@clinic.example", "10.0.0.1")
+    assert [account, address] == limiter.keys(" lee@CLINIC.example ", "10.0.0.1")
+    assert "lee" not in account and account != limiter.keys("lee@clinic.example", "10.0.0.9")[0]
+    for _ in range(5):
+        attempt = limiter.begin("lee@clinic.example", "10.0.0.1")
+        assert attempt.retry_after is None
+        limiter.finish(attempt, succeeded=False)
+    blocked = limiter.begin("lee@clinic.example", "10.0.0.1")
+    assert 14 * 60 < blocked.retry_after <= 15 * 60
+    # the blocked attempt is not kept: it does not extend the pause
+    assert attempts_for(store, account) == 5
+    # the same account from another address, another account from this one: not paused
+    assert limiter.begin("lee@clinic.example", "10.0.0.2").retry_after is None
+    assert limiter.begin("kim@clinic.example", "10.0.0.1").retry_after is None
     later = utcnow() + WINDOW + dt.timedelta(seconds=1)
-    assert limiter.retry_after(keys, now=later) is None
+    assert limiter.begin("lee@clinic.example", "10.0.0.1", now=later).retry_after is None
 
 
 def test_a_success_clears_the_email_count_but_not_the_address_count(store):
-    limiter = SignInLimiter(store.engine, per_email=3, per_address=3, window=WINDOW)
-    email, address = limiter.email_key("lee@clinic.example"), limiter.address_key("10.0.0.2")
+    limiter = SignInLimiter(store.engine, per_account=3, per_address=3, window=WINDOW)
     for _ in range(2):
-        limiter.record([email, address], succeeded=False)
-    limiter.record([email, address], succeeded=True)
-    limiter.record([email, address], succeeded=False)
-    assert limiter.retry_after([email]) is None
-    assert limiter.retry_after([address]) is not None
+        limiter.finish(limiter.begin("lee@clinic.example", "10.0.0.2"), succeeded=False)
+    limiter.finish(limiter.begin("lee@clinic.example", "10.0.0.2"), succeeded=True)
+    limiter.finish(limiter.begin("lee@clinic.example", "10.0.0.2"), succeeded=False)
+    # lee: one failure since the success; the address: three failures (the success not counted)
+    assert limiter.begin("kim@clinic.example", "10.0.0.2").retry_after is not None
+    assert limiter.begin("lee@clinic.example", "10.0.0.3").retry_after is None
+
+
+def attempts_for(store, key):
+    with store.engine.connect() as connection:
+        return connection.execute(
+            select(func.count()).select_from(sign_in_attempts).where(sign_in_attempts.c.key == key)
+        ).scalar_one()
+
+
+def test_cookies_are_prefixed_only_over_https():
+    assert cookie_name("inbox_session", secure=True) == "__Host-inbox_session"
+    assert cookie_name("inbox_session", secure=False) == "inbox_session"  # http://localhost
+    response = HTTPResponse()
+    set_session_cookie(response, "token", secure=False, max_age=60)
+    [header] = [v for k, v in response.processed_headers if k.lower() == b"set-cookie"]
+    assert header.startswith(b"inbox_session=token") and b"Secure" not in header
 
 
 def test_the_sign_in_token_is_bound_to_its_cookie_and_the_key():
