@@ -28,6 +28,7 @@ HOST_VARIABLE = "ACTION_SERVER_HOST"
 MIN_TOKEN_CHARS = 32
 # an action call carries the conversation's events: a long conversation is a few hundred KB
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
+KEEP_ALIVE_SECONDS = 30  # longer than aiohttp's 15 s keep-alive on Rasa's side
 OPEN_PATHS = ("/health",)  # for liveness probes; says only "ok"
 
 
@@ -40,6 +41,9 @@ def token_problem(token: Optional[str]) -> Optional[str]:
 def create_guarded_app(token: str, package: str = "actions") -> Sanic:
     app = create_app(package, cors_origins=None)  # no browser ever calls the action server
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    # Rasa's HTTP client reuses an idle connection for up to 15 s; Sanic closed it after 5, so
+    # a request could go out on a closing connection and its answer was lost (seen in the soak)
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     expected = f"Bearer {token}".encode()
 
     @app.middleware("request")

@@ -94,3 +94,25 @@ def test_it_refuses_to_start_without_a_real_token(token):
         timeout=120,
     )
     assert result.returncode != 0 and "ACTION_SERVER_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize("endpoints", ["endpoints.yml", "endpoints.production.yml"])
+def test_rasa_sends_the_token_from_the_environment(monkeypatch, endpoints):
+    # Rasa expands ${VAR} only in unquoted YAML values: a quoted header went out literally as
+    # "Bearer ${ACTION_SERVER_TOKEN}" and every action call got 401
+    from rasa.core.utils import read_endpoints_from_path
+
+    for name in ("ACTION_SERVER_URL", "TRACKER_DB_HOST", "TRACKER_DB_PORT", "TRACKER_DB_NAME",
+                 "TRACKER_DB_USER", "TRACKER_DB_PASSWORD", "REDIS_HOST", "REDIS_PORT",
+                 "REDIS_DB", "REDIS_PASSWORD"):  # fmt: skip
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", TOKEN)
+    action = read_endpoints_from_path(os.path.join(ROOT, endpoints)).action
+    assert action.headers == {"Authorization": f"Bearer {TOKEN}"}
+
+
+def test_idle_connections_outlive_rasas_reuse_of_them():
+    from actions.server import create_guarded_app
+
+    app = create_guarded_app(TOKEN)
+    assert app.config.KEEP_ALIVE_TIMEOUT > 15  # aiohttp's keep-alive on the Rasa side
