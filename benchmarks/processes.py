@@ -33,3 +33,18 @@ def peak_rss_mb(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 total_kb += int(line.split()[1])
     return total_kb / 1024
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size now (VmRSS) summed over the process and its descendants: a soak
+    compares it over time, which the peak (VmHWM) cannot show."""
+    total_kb = 0
+    for each in process_tree(pid):
+        try:
+            lines = Path(f"/proc/{each}/status").read_text().splitlines()
+        except OSError:  # exited between listing and reading
+            continue
+        for line in lines:
+            if line.startswith("VmRSS:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
