@@ -187,8 +187,10 @@ class WebChatInput(SocketIOInput):
 
         blueprint: SocketBlueprint = super().blueprint(handle_with_webchat_output)
         sio = self.sio
-        if self.allowed_origins:
-            sio.eio.cors_allowed_origins = self.allowed_origins  # engine.io checks each connect
+        # engine.io checks each connect's origin and answers CORS for its own routes (Rasa's
+        # server-wide --cors is off unless ASSISTANT_CORS_ORIGINS names sites). An empty list
+        # means any site, which from_credentials allows only in development.
+        sio.eio.cors_allowed_origins = self.allowed_origins or "*"
         if self.redis_url:
             # before the first connection, so the server initialises the shared manager
             sio.manager = socketio.AsyncRedisManager(self.redis_url)

@@ -64,7 +64,8 @@ async def conversation(session, urls, sender, intents):
 
     async def send(index, intent):
         url = urls[index % 2]
-        body = {"sender": sender, "message": f"/{intent}", "metadata": {"seq": index}}
+        # the order travels in `display`, one of the two metadata keys a client may send
+        body = {"sender": sender, "message": f"/{intent}", "metadata": {"display": f"#{index}"}}
         async with session.post(f"{url}/webhooks/rest/webhook", json=body) as response:
             assert response.status == 200
 
@@ -101,7 +102,8 @@ def test_every_event_is_stored_once_in_order_and_answers_match(replicas):
         turns = []  # (seq, intent, topics answered before the next user message)
         for event in events:
             if event["event"] == "user":
-                turns.append([event["metadata"]["seq"], event["parse_data"]["intent"]["name"], []])
+                seq = int(event["metadata"]["display"].lstrip("#"))
+                turns.append([seq, event["parse_data"]["intent"]["name"], []])
             elif event["event"] == "bot" and turns:
                 custom = (event.get("data") or {}).get("custom") or {}
                 if custom.get("type") == "evidence_answer":
