@@ -129,6 +129,15 @@ def test_the_tracker_database_is_the_one_the_endpoints_file_names(tmp_path, monk
         tracker_db_url(str(tmp_path / "missing.yml"))
 
 
+def test_retention_needs_only_the_tracker_stores_variables(monkeypatch):
+    # the endpoints files also name the action server's token, which retention never uses
+    monkeypatch.delenv("ACTION_SERVER_TOKEN", raising=False)
+    assert tracker_db_url(str(ROOT / "endpoints.yml")) == "sqlite:///var/conversations.db"
+    monkeypatch.delenv("TRACKER_DB_HOST", raising=False)
+    with pytest.raises(ValueError, match="TRACKER_DB_HOST"):
+        tracker_db_url(str(ROOT / "endpoints.production.yml"))
+
+
 def test_no_database_yet_means_nothing_to_prune(tmp_path):
     assert TrackerRetention.from_url(f"sqlite:///{tmp_path / 'none.db'}") is None
     assert not (tmp_path / "none.db").exists()  # and none was created

@@ -14,10 +14,12 @@ Rasa only appends events (it counts the stored ones, never rewrites them), so re
 
 import datetime as dt
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
+import yaml
 from sqlalchemy import (
     Column,
     Float,
@@ -36,6 +38,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from handoff.store import make_engine
 
+ENV_REFERENCE = re.compile(r"\$\{(\w+)\}")  # ${VAR} in an endpoints file, as Rasa reads it
 REMOVED = "[removed]"
 CALLBACK_FORM = "callback_form"
 CALLBACK_SLOTS = ("callback_name", "callback_contact")
@@ -54,6 +57,28 @@ events = Table(
 )
 
 
+def _tracker_store_config(endpoints_file: str) -> Optional[Any]:
+    """The file's tracker_store section with ${VARIABLES} filled in as Rasa fills them. Only
+    that section: Rasa's reader expands the whole file, so retention would need every other
+    service's secrets (the action server's token) just to find the database."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    section = (yaml.safe_load(Path(endpoints_file).read_text()) or {}).get("tracker_store")
+    if not section:
+        return None
+    expanded = {key: _expand(value) for key, value in section.items()}
+    return EndpointConfig.from_dict(expanded)
+
+
+def _expand(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    missing = [name for name in ENV_REFERENCE.findall(value) if name not in os.environ]
+    if missing:
+        raise ValueError(f"set the environment variables {missing} the endpoints file names")
+    return ENV_REFERENCE.sub(lambda match: os.environ[match.group(1)], value)
+
+
 def tracker_db_url(endpoints_file: str) -> Optional[str]:
     """The database the Rasa server started with `--endpoints endpoints_file` keeps
     conversations in, read the way Rasa reads it (environment variables filled in); None if it
@@ -61,11 +86,10 @@ def tracker_db_url(endpoints_file: str) -> Optional[str]:
     would silently keep what it promises to delete."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.utils.common import class_from_module_path
-    from rasa.utils.endpoints import read_endpoint_config
 
     if not Path(endpoints_file).is_file():
         raise FileNotFoundError(f"no endpoints file '{endpoints_file}'")
-    config = read_endpoint_config(endpoints_file, "tracker_store")
+    config = _tracker_store_config(endpoints_file)
     if config is None or config.type is None:
         return None
     if config.type.lower() != "sql":
