@@ -25,16 +25,12 @@ from sanic.response import HTTPResponse
 
 from channels.conversation_ids import ADDRESS_KEY, address_key, sender_id_problem
 from channels.rate_limits import MessageRates
+from channels.replies import channel_reply
 from channels.request_body import read_capped_body
 from channels.settings import ChannelSettings, channel_settings
 from channels.user_input import admit
 
 logger = logging.getLogger(__name__)
-
-SLOW_DOWN = (
-    "You're sending messages faster than I can answer. Please wait {seconds} seconds and "
-    "send your question again."
-)
 
 
 def client_address(request: Request) -> str:
@@ -44,7 +40,7 @@ def client_address(request: Request) -> str:
 
 
 def rate_limited_reply(sender: str, seconds: int) -> List[Dict[str, Any]]:
-    return [{"recipient_id": sender, "text": SLOW_DOWN.format(seconds=seconds)}]
+    return [{"recipient_id": sender, "text": channel_reply("slow_down", seconds=seconds)}]
 
 
 class RestInput(InputChannel):

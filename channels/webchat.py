@@ -49,6 +49,7 @@ from channels.conversation_ids import (
     token_matches,
 )
 from channels.rate_limits import MessageRates
+from channels.replies import channel_reply
 from channels.settings import ChannelSettings, channel_settings
 from channels.user_input import admit
 
@@ -57,11 +58,6 @@ logger = logging.getLogger(__name__)
 HISTORY_EVENT = "history"
 ECHO_EVENT = "user_echo"
 HISTORY_LIMIT = 200  # messages; older ones stay stored, the widget shows the recent past
-SLOW_DOWN = (
-    "You're sending messages faster than I can answer. Please wait {seconds} seconds and "
-    "send your question again."
-)
-NO_SESSION = "This chat lost its connection to the conversation. Please reload the page."
 
 
 def bot_message_payload(message: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -238,7 +234,8 @@ class WebChatInput(SocketIOInput):
         session = await self.sio.get_session(sid, namespace=self.namespace)
         session_id = (session or {}).get("session_id")
         if not session_id:
-            await self._tell(sid, NO_SESSION)  # sent before session_request: nothing to join
+            # sent before session_request: there is no conversation to put it in
+            await self._tell(sid, channel_reply("lost_session"))
             return
         data = data if isinstance(data, dict) else {}
         environ = self.sio.get_environ(sid, namespace=self.namespace) or {}
@@ -246,7 +243,7 @@ class WebChatInput(SocketIOInput):
         address = (request.remote_addr or request.ip) if request is not None else None
         wait = self.rates.refusal(session_id, address)
         if wait is not None:
-            await self._tell(sid, SLOW_DOWN.format(seconds=wait))
+            await self._tell(sid, channel_reply("slow_down", seconds=wait))
             return
         metadata = data.get(self.metadata_key) or {}
         if isinstance(metadata, str):
