@@ -31,7 +31,7 @@ from benchmarks import item_ranker, long_messages
 from benchmarks.load import LoadResult, run_load
 from benchmarks.processes import peak_rss_mb
 from benchmarks.report import chart, markdown_table
-from devtools.serve import PRIVATE_ENV, Stack
+from devtools.serve import PRIVATE_ENV, Stack, sqlite_endpoints
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "build" / "bench"
@@ -235,17 +235,11 @@ def main() -> int:
             extra_env={**production_env(ours_port, action_port, args.workers), **UNTHROTTLED},
         )
     else:
-        (work / "endpoints.yml").write_text(
-            f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
-            "  enable_selective_domain: true\n"
-            "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
-            "tracker_store:\n  type: tracker_stores.sqlite.SQLiteTrackerStore\n"
-            f"  db: {work / 'bench.db'}\n"
-        )
+        endpoints = sqlite_endpoints(work, action_port, "bench.db")
         stack = Stack(
             rasa_port=ours_port,
             action_port=action_port,
-            endpoints=work / "endpoints.yml",
+            endpoints=endpoints,
             model=ours_models / "ours.tar.gz",
             log_dir=BENCH_DIR / "logs",
             extra_env=UNTHROTTLED,

@@ -56,7 +56,7 @@ from benchmarks.run import (
 from channels.voice import conversation_id
 from channels.voice_lexicon import is_more, is_repeat, load_lexicon, normalise_speech
 from devtools.model import current_model_path
-from devtools.serve import Stack
+from devtools.serve import Stack, sqlite_endpoints
 from handoff.store import HandoffStore
 from inbox.accounts import create_account
 
@@ -897,18 +897,6 @@ def write_report(summary: Dict[str, Any], out: Path) -> str:
 
 
 # --- set-up ----------------------------------------------------------------------------------
-def sqlite_endpoints(directory: Path, action_port: int) -> Path:
-    path = directory / "endpoints.yml"
-    path.write_text(
-        f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
-        "  enable_selective_domain: true\n"
-        "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
-        "tracker_store:\n  type: tracker_stores.sqlite.SQLiteTrackerStore\n"
-        f"  db: {directory / 'conversations.db'}\n"
-    )
-    return path
-
-
 def make_stack(args: argparse.Namespace, work: Path, phone_secrets: Dict[str, str]) -> Stack:
     rasa_port, action_port = free_port(), free_port()
     env = {

@@ -51,6 +51,20 @@ def api_token() -> str:
     return local_secret("RASA_AUTH_TOKEN", TOKEN_FILE.name)
 
 
+def sqlite_endpoints(directory: Path, action_port: int, db_name: str = "conversations.db") -> Path:
+    """endpoints.yml for a stack on its own ports and SQLite file (tests, benchmarks). The
+    token header stays unquoted: Rasa fills in ${VARIABLES} only in plain YAML values."""
+    path = directory / "endpoints.yml"
+    path.write_text(
+        f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
+        "  enable_selective_domain: true\n"
+        "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
+        "tracker_store:\n  type: tracker_stores.sqlite.SQLiteTrackerStore\n"
+        f"  db: {directory / db_name}\n"
+    )
+    return path
+
+
 def action_server_token() -> str:
     """The token Rasa sends the action server: ACTION_SERVER_TOKEN, or one per checkout."""
     return local_secret("ACTION_SERVER_TOKEN", "action_server_token")

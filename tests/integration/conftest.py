@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 import pytest
 
 from devtools.model import current_model_path
-from devtools.serve import Stack
+from devtools.serve import Stack, sqlite_endpoints
 
 
 def free_port() -> int:
@@ -18,24 +18,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_endpoints(directory: Path, action_port: int) -> Path:
-    path = directory / "endpoints.yml"
-    path.write_text(
-        f"action_endpoint:\n  url: http://localhost:{action_port}/webhook\n"
-        "  enable_selective_domain: true\n"
-        "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
-        "tracker_store:\n  type: tracker_stores.sqlite.SQLiteTrackerStore\n"
-        f"  db: {directory / 'conversations.db'}\n"
-    )
-    return path
-
-
 def make_stack(directory: Path) -> Stack:
     action_port = free_port()
     return Stack(
         rasa_port=free_port(),
         action_port=action_port,
-        endpoints=write_endpoints(directory, action_port),
+        endpoints=sqlite_endpoints(directory, action_port),
         model=current_model_path(),
         token="test-token",
         log_dir=directory / "logs",
