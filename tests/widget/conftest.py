@@ -68,8 +68,30 @@ class BrowserSession:
         self.context.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "call":
+        item.call_failed = outcome.get_result().failed
+
+
+def print_what_the_page_showed(sessions: List["BrowserSession"], stack: Stack) -> None:
+    """After a failure (seen once in CI, never locally): the chat log as the person saw it,
+    and what the servers logged, so the failure can be explained from the CI output alone."""
+    for session in sessions:
+        for page in session.context.pages:
+            entries = page.locator(".log > li").evaluate_all(
+                "(items) => items.map((li) => `${li.className}: ${li.textContent.trim().slice(0, 80)}`)"
+            )
+            print("chat log:", *entries, sep="\n  ")
+    for log in sorted(stack.log_dir.glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        wanted = [line for line in lines if "Warning" not in line and "warn" not in line]
+        print(f"--- {log.name} (last 40 lines without warnings) ---", *wanted[-40:], sep="\n")
+
+
 @pytest.fixture
-def open_session(browser, widget_stack) -> Iterator[Callable[..., BrowserSession]]:
+def open_session(request, browser, widget_stack) -> Iterator[Callable[..., BrowserSession]]:
     """Opens browser contexts (Playwright context options as keywords); after the test, closes
     them and fails the test if a script error happened on any of their pages."""
     sessions: List[BrowserSession] = []
@@ -80,6 +102,8 @@ def open_session(browser, widget_stack) -> Iterator[Callable[..., BrowserSession
         return session
 
     yield factory
+    if getattr(request.node, "call_failed", False):
+        print_what_the_page_showed(sessions, widget_stack)
     errors = [error for session in sessions for error in session.errors]
     for session in sessions:
         session.close()
