@@ -5,19 +5,16 @@ one fresh browser context (empty localStorage) per test. Needs `widget/dist/` bu
 (`cd widget && npm ci && npm run build`) and Debian's Chromium (`apt-get install -y chromium`).
 """
 
-import shutil
 from pathlib import Path
 from typing import Callable, Iterator, List
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from devtools.model import ROOT
-from tests.browsers import SCREENSHOTS, TIMEOUT_MS, chromium
 from devtools.serve import Stack
 from devtools.static_site import demo_available
+from tests.browsers import SCREENSHOTS, TIMEOUT_MS, chromium
 from tests.integration.conftest import free_port, make_stack
-
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -81,7 +78,7 @@ def print_what_the_page_showed(sessions: List["BrowserSession"], stack: Stack) -
     for session in sessions:
         for page in session.context.pages:
             entries = page.locator(".log > li").evaluate_all(
-                "(items) => items.map((li) => `${li.className}: ${li.textContent.trim().slice(0, 80)}`)"
+                "(items) => items.map((li) => li.className + ': ' + li.textContent.slice(0, 80))"
             )
             print("chat log:", *entries, sep="\n  ")
     for log in sorted(stack.log_dir.glob("*.log")):
