@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
         test-stories eval tune-fallback widget widget-test chromium encoder staff-account \
-        retention bench bench-production soak clean eval-real content-audit
+        retention bench bench-production soak clean eval-real content-audit curation-demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,7 +47,8 @@ WIDGET_JS := widget/dist/ms-assistant-widget.js
 $(WIDGET_STAMP): widget/package.json widget/package-lock.json
 	cd widget && npm ci --no-audit --no-fund
 
-$(WIDGET_JS): $(WIDGET_STAMP) $(wildcard widget/src/*.js) widget/scripts/build.mjs
+$(WIDGET_JS): $(WIDGET_STAMP) $(wildcard widget/src/*.js) widget/scripts/build.mjs \
+            widget/scripts/feedback_reasons.mjs lexicon/feedback_reasons.yml
 	cd widget && npm run build && npm run size
 
 widget: $(WIDGET_JS) ## build the web chat widget (widget/dist/) and print its gzipped size
@@ -77,7 +78,7 @@ bench-production: train ## the same, ours on PostgreSQL + Redis with 2 workers (
 soak: train ## 10 minutes of web chat, REST and phone load with a handoff and a Rasa restart (results/soak/; SOAK_MINUTES=n)
 	$(PY) -m benchmarks.soak
 
-staff-account: setup ## add a staff inbox account: make staff-account EMAIL=lee@clinic.example NAME="Lee Smith" [ROLE=admin]
+staff-account: setup ## add a staff inbox account: make staff-account EMAIL=lee@clinic.example NAME="Lee Smith" [ROLE=curator|admin]
 	$(PY) -m inbox.accounts create --email "$(EMAIL)" --name "$(NAME)" --role "$(or $(ROLE),staff)"
 
 retention: setup ## delete conversations, ended handoffs, handled callbacks older than HANDOFF_RETENTION_DAYS
@@ -97,6 +98,9 @@ evidence-check: setup ## refuse a broken evidence store, or one stale as of the 
 
 content-audit: setup ## items due for review in 60 days, trials that may have reported, sources without an address
 	$(PY) -m devtools.content_audit
+
+curation-demo: train ## a few hundred conversations with the real assistant for the curators' reports (var/curation_demo/; SERVE=1 to view them)
+	$(PY) -m devtools.curation_demo $(if $(SERVE),--serve)
 
 validate: setup ## rasa data validate, warnings are errors
 	$(RASA) data validate --fail-on-warnings

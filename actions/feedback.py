@@ -1,4 +1,5 @@
-"""Thumbs up / down on an answer: stored with the conversation, acknowledged politely."""
+"""Thumbs up / down on an answer, and why it was unhelpful: stored with the conversation,
+acknowledged politely."""
 
 from typing import Any, Dict, List
 
@@ -25,4 +26,20 @@ class ActionRecordFeedback(Action):
             dispatcher.utter_message(response="utter_feedback_negative")
             return [SlotSet("pending_offer", "handoff"), SlotSet("handoff_reason", "feedback")]
         dispatcher.utter_message(response="utter_feedback_thanks")
+        return []
+
+
+class ActionThankFeedbackReason(Action):
+    """The reason after a thumbs-down (`/feedback_reason{"feedback_reason": "out_of_date"}`,
+    with the comment, if any, in the message's metadata) is stored by Rasa with the user event,
+    where the curators' report reads it. The thumbs-down already offered a person, and that
+    offer still stands, so this only thanks them."""
+
+    def name(self) -> str:
+        return "action_thank_feedback_reason"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_feedback_reason_thanks")
         return []

@@ -5,7 +5,8 @@ confidence: "/emergency@0.99"), so without this anyone could type "/EXTERNAL_sta
 "/request_human{...}". A payload is accepted only when a button of the assistant could have
 sent exactly it: the buttons of domain.yml's responses, the topic buttons (evidence/topics.yml),
 the "did you mean" buttons (a topic's intent with one of that topic's evidence item ids), the
-widget's own buttons (greeting, talk to a person, thumbs up or down) and the phone's choices.
+widget's own buttons (greeting, talk to a person, thumbs up or down, a thumbs-down's reason from
+lexicon/feedback_reasons.yml) and the phone's choices.
 """
 
 import json
@@ -17,11 +18,14 @@ from typing import Dict, FrozenSet, Optional, Set, Tuple
 
 import yaml
 
+from channels.feedback_reasons import load_feedback_reasons
+
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_]+)(?P<entities>\{.*\})?$", re.DOTALL)
 # Sent by the widget's own controls (widget/src/widget.js), not by a response's buttons.
 WIDGET_PAYLOADS = ("/greet", "/request_human")
 FEEDBACK = ("give_feedback", "feedback_value", ("up", "down"))
+FEEDBACK_REASON_INTENT = "feedback_reason"  # the entity has the same name; values: the keys
 ITEM_ENTITY = "evidence_item"
 
 Payload = Tuple[str, FrozenSet[Tuple[str, str]]]
@@ -92,6 +96,10 @@ def allowed_payloads(root: Path = ROOT) -> FrozenSet[Payload]:
                 allowed.add((intent, frozenset({(ITEM_ENTITY, item["id"])})))
     intent, entity, values = FEEDBACK
     allowed |= {(intent, frozenset({(entity, value)})) for value in values}
+    reasons = load_feedback_reasons(root / "lexicon" / "feedback_reasons.yml")
+    allowed |= {
+        (FEEDBACK_REASON_INTENT, frozenset({(FEEDBACK_REASON_INTENT, key)})) for key in reasons
+    }
     return frozenset(allowed)
 
 

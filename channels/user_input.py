@@ -9,12 +9,16 @@
 - Metadata from the client: only the keys the widget sends, with bounded values. Others
   could impersonate the server's own (`is_external` marks staff-inbox events, which the
   transcript and history skip, so a message carrying it would be hidden from staff).
+- A comment left with a thumbs-down's reason: kept only on that message, at most
+  FEEDBACK_COMMENT_MAX_CHARS, and without contact details (channels/contact_details.py), here
+  rather than in the widget so that no channel, and no hand-made request, can store them.
 """
 
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
-from channels.button_payloads import is_allowed_payload
+from channels.button_payloads import FEEDBACK_REASON_INTENT, is_allowed_payload, parse_payload
+from channels.contact_details import remove_contact_details
 
 TOO_LONG_INTENT = "/message_too_long"
 SHOWN_CHARS = 300  # how much of a too-long message the conversation shows
@@ -22,6 +26,8 @@ DISPLAY_KEY = "display"  # metadata: what the person's own message looks like on
 FEEDBACK_KEY = "feedback_on"  # metadata: the evidence ids a thumbs up or down is about
 MAX_FEEDBACK_IDS = 10
 MAX_ID_CHARS = 100
+COMMENT_KEY = "feedback_comment"  # metadata: what a person added to a thumbs-down's reason
+FEEDBACK_COMMENT_MAX_CHARS = 300  # the widget's textarea has the same maxlength
 
 
 @dataclass
@@ -39,6 +45,7 @@ def _shown(text: str, limit: int = SHOWN_CHARS) -> str:
 def admit(text: Any, max_chars: int, metadata: Optional[Dict[str, Any]] = None) -> AdmittedMessage:
     """The text and metadata to hand to Rasa for what a person sent."""
     metadata = client_metadata(metadata, max_chars)
+    comment = metadata.pop(COMMENT_KEY, None)
     text = text if isinstance(text, str) else ""
     if len(text) > max_chars:
         metadata[DISPLAY_KEY] = _shown(text)
@@ -47,7 +54,25 @@ def admit(text: Any, max_chars: int, metadata: Optional[Dict[str, Any]] = None) 
         words = text.lstrip().lstrip("/")
         metadata.setdefault(DISPLAY_KEY, text)
         return AdmittedMessage(words, metadata)
+    if _is_feedback_reason(text):
+        return AdmittedMessage(text, _with_comment(metadata, comment))
     return AdmittedMessage(text, metadata)
+
+
+def _is_feedback_reason(text: str) -> bool:
+    parsed = parse_payload(text)
+    return parsed is not None and parsed.intent == FEEDBACK_REASON_INTENT
+
+
+def _with_comment(metadata: Dict[str, Any], comment: Any) -> Dict[str, Any]:
+    """The comment capped and without contact details; the displayed line repeats the
+    comment, so it loses them too."""
+    if isinstance(comment, str) and comment.strip():
+        cleaned = remove_contact_details(" ".join(comment.split()))
+        metadata[COMMENT_KEY] = cleaned[:FEEDBACK_COMMENT_MAX_CHARS].rstrip()
+    if DISPLAY_KEY in metadata:
+        metadata[DISPLAY_KEY] = remove_contact_details(metadata[DISPLAY_KEY])
+    return metadata
 
 
 def client_metadata(metadata: Any, max_chars: int) -> Dict[str, Any]:
@@ -63,4 +88,7 @@ def client_metadata(metadata: Any, max_chars: int) -> Dict[str, Any]:
         kept[FEEDBACK_KEY] = [
             i for i in ids[:MAX_FEEDBACK_IDS] if isinstance(i, str) and len(i) <= MAX_ID_CHARS
         ]
+    comment = metadata.get(COMMENT_KEY)
+    if isinstance(comment, str):
+        kept[COMMENT_KEY] = comment[:max_chars]  # admit() keeps it on a feedback reason only
     return kept

@@ -14,13 +14,16 @@ built-in connector, this one:
   of crashing or going silent;
 - derives the conversation id from an HMAC of the CallSid (`VOICE_SENDER_SECRET`), never from
   the caller's phone number, and never logs From/To/Caller;
-- accepts credentials as strings, booleans or numbers, validated once at start-up.
+- accepts credentials as strings, booleans or numbers, validated once at start-up;
+- after "Was that helpful? Say yes or no." (at most every third answer, voice_twiml.py), sends
+  a plain yes or no as the web chat's thumbs up or down on that answer's evidence.
 
 Registered in credentials.yml as `channels.voice.VoiceInput`; configuration in docs/voice.md.
 """
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
@@ -35,14 +38,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from channels.button_payloads import FEEDBACK
 from channels.conversation_ids import ADDRESS_KEY, address_key
 from channels.rate_limits import MessageRates
 from channels.request_body import read_capped_body
 from channels.settings import channel_settings
-from channels.user_input import admit
+from channels.user_input import DISPLAY_KEY, FEEDBACK_KEY, admit
 from channels.voice_lexicon import (
     LEXICON_PATH,
     VoiceLexicon,
+    helpful_rating,
     is_more,
     is_repeat,
     load_lexicon,
@@ -79,6 +84,7 @@ ENV_TRANSFER_NUMBER = "VOICE_TRANSFER_NUMBER"
 ENV_DEV_INSECURE = "VOICE_DEV_INSECURE"
 ENV_REDIS_URL = "REDIS_URL"
 
+FEEDBACK_INTENT, FEEDBACK_ENTITY, _ = FEEDBACK
 ENDED_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "change_me", "secret", "placeholder", "todo", "xxx"}
 MIN_SECRET_LENGTH = 16
@@ -462,8 +468,7 @@ class VoiceInput(InputChannel):
 
         if self.rates.refusal(call_id, None) is not None:
             return render_problem(state, self.settings, self.lexicon)
-        choice = match_choice(heard, state.choices, self.lexicon)
-        metadata: Dict[str, Any] = {"display": speech}
+        metadata: Dict[str, Any] = {DISPLAY_KEY: speech}
         # the caller's number, pseudonymised: handoff and callback caps count per caller
         metadata[ADDRESS_KEY] = address_key(fields.get("From"), self.sender_secret.hex())
         confidence = fields.get("Confidence")
@@ -472,15 +477,20 @@ class VoiceInput(InputChannel):
                 metadata["speech_confidence"] = float(confidence)
             except ValueError:
                 pass
-        if choice is not None:
+        rating = helpful_rating(heard, self.lexicon) if state.feedback_on else None
+        choice = match_choice(heard, state.choices, self.lexicon)
+        if rating is not None:
+            # the payload is the server's own, as the widget's thumbs send it
+            rated = json.dumps({FEEDBACK_ENTITY: rating}, separators=(",", ":"))
+            text = f"/{FEEDBACK_INTENT}{rated}"
+            metadata[FEEDBACK_KEY] = list(state.feedback_on)
+        elif choice is not None:
             logger.debug("Voice call %s chose %s", call_id, choice.payload)
-        # a choice's payload is the server's own; what was heard goes through the same
-        # admission as typed text (length, no internal intents)
-        text = (
-            choice.payload
-            if choice is not None
-            else admit(heard, self.limits.max_message_chars).text
-        )
+            text = choice.payload  # the server's own
+        else:
+            # what was heard goes through the same admission as typed text (length, no
+            # internal intents)
+            text = admit(heard, self.limits.max_message_chars).text
         messages = await self._ask(call_id, text, metadata, on_new_message)
         return render_bot_turn(messages, state, self.settings, self.lexicon)
 

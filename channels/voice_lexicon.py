@@ -8,7 +8,7 @@ store): no Rasa, no Twilio, no I/O after loading, so every rule is tested withou
 - `speakable`: any bot text made fit to be spoken (no markdown, links, URLs, emoji or bracketed
   citations; abbreviations spelled the way the voice should say them);
 - `split_for_speech`: long text cut at sentence ends into parts of about `max_chars`;
-- `match_choice`, `is_more`, `is_repeat`: what the caller's words select.
+- `match_choice`, `is_more`, `is_repeat`, `helpful_rating`: what the caller's words select.
 """
 
 import re
@@ -37,6 +37,7 @@ REQUIRED_PHRASES = (
     "transfer_unavailable",
     "after_transfer",
     "technical_problem",
+    "was_that_helpful",
 )
 
 
@@ -76,6 +77,7 @@ class VoiceLexicon:
     ordinals: Mapping[str, int]  # normalised phrase -> position (1-based)
     more_words: FrozenSet[str]
     repeat_words: FrozenSet[str]
+    helpful_words: Mapping[str, FrozenSet[str]]  # "up" / "down" -> answers to "was that helpful?"
     match_ratio: float
     end_call_after: FrozenSet[str]  # responses after which the call ends
 
@@ -146,6 +148,10 @@ def build_lexicon(data: Mapping, topic_names: Optional[Mapping[str, str]] = None
         ordinals=ordinals,
         more_words=frozenset(_clean_transcript(str(w)) for w in choices.get("more") or ()),
         repeat_words=frozenset(_clean_transcript(str(w)) for w in choices.get("repeat") or ()),
+        helpful_words={
+            str(rating): frozenset(_clean_transcript(str(w)) for w in words or ())
+            for rating, words in (data.get("helpful_answers") or {}).items()
+        },
         match_ratio=float(choices.get("match_ratio", 0.8)),
         end_call_after=frozenset(str(r) for r in data.get("end_call_after") or ()),
     )
@@ -463,6 +469,15 @@ def is_more(heard: str, lexicon: VoiceLexicon) -> bool:
 def is_repeat(heard: str, lexicon: VoiceLexicon) -> bool:
     """The caller asks to hear the last turn again ("say that again", "pardon")."""
     return _phrase_in(heard, lexicon.repeat_words, lexicon)
+
+
+def helpful_rating(heard: str, lexicon: VoiceLexicon) -> Optional[str]:
+    """ "up" or "down" for a plain yes or no to "was that helpful?"; None for anything else,
+    which is a new message (the question is optional)."""
+    for rating, words in lexicon.helpful_words.items():
+        if _phrase_in(heard, words, lexicon):
+            return rating
+    return None
 
 
 def match_choice(heard: str, choices: Sequence[Choice], lexicon: VoiceLexicon) -> Optional[Choice]:

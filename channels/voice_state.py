@@ -2,7 +2,8 @@
 
 Twilio calls the webhook once per turn; between turns the connector keeps, per call: the rest
 of a long answer ("say more"), the choices it offered (so "side effects" sends that button's
-payload), how many silences in a row it has heard, and what it said last (to repeat it).
+payload), how many silences in a row it has heard, what it said last (to repeat it), and
+whether it just asked "was that helpful?" about an answer (so "yes" rates that answer).
 
 State is keyed by the derived conversation id (never the phone number or the raw CallSid) and
 expires after a time-to-live. `CallStateStore` is the interface: `InMemoryCallStateStore` for one
@@ -33,6 +34,8 @@ class PendingAnswer:
     choice_lines: List[str] = field(default_factory=list)
     choices: List[Choice] = field(default_factory=list)
     closing: List[str] = field(default_factory=list)
+    # evidence ids of the answer to ask "was that helpful?" about once it has all been heard
+    feedback_on: List[str] = field(default_factory=list)
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class PendingAnswer:
             "choice_lines": list(self.choice_lines),
             "choices": [c.as_dict() for c in self.choices],
             "closing": list(self.closing),
+            "feedback_on": list(self.feedback_on),
         }
 
     @classmethod
@@ -49,6 +53,7 @@ class PendingAnswer:
             choice_lines=list(data.get("choice_lines") or []),
             choices=[Choice.from_dict(c) for c in data.get("choices") or []],
             closing=list(data.get("closing") or []),
+            feedback_on=list(data.get("feedback_on") or []),
         )
 
 
@@ -59,6 +64,8 @@ class CallState:
     pending: Optional[PendingAnswer] = None  # the rest of a long answer
     last_said: List[str] = field(default_factory=list)  # for "say that again"
     urgent: bool = False  # urgent help was given in this call
+    answers_since_question: int = 0  # evidence answers since "was that helpful?" was last asked
+    feedback_on: List[str] = field(default_factory=list)  # asked about these evidence ids
 
     def to_json(self) -> str:
         return json.dumps(
@@ -68,6 +75,8 @@ class CallState:
                 "pending": self.pending.as_dict() if self.pending else None,
                 "last_said": list(self.last_said),
                 "urgent": self.urgent,
+                "answers_since_question": self.answers_since_question,
+                "feedback_on": list(self.feedback_on),
             }
         )
 
@@ -80,6 +89,8 @@ class CallState:
             pending=PendingAnswer.from_dict(data["pending"]) if data.get("pending") else None,
             last_said=list(data.get("last_said") or []),
             urgent=bool(data.get("urgent")),
+            answers_since_question=int(data.get("answers_since_question") or 0),
+            feedback_on=list(data.get("feedback_on") or []),
         )
 
 

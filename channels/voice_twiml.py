@@ -10,7 +10,9 @@ Order of speech in a turn:
    custom type `transfer` (the assistant puts the caller through to staff) dials it too;
 2. the answer, one part of about `max_say_chars` at a time ("say more to hear the rest");
 3. the choices (buttons) as "You can say: a, b, or c." once the whole answer has been heard;
-4. the specialist deferral (custom type `specialist_deferral`), always last.
+4. the specialist deferral (custom type `specialist_deferral`);
+5. at most every ASK_FEEDBACK_EVERY evidence answers of a call, "Was that helpful? Say yes or
+   no." after the whole answer, last, so that a yes or no answers it (channels/voice.py).
 """
 
 from dataclasses import dataclass, field, replace
@@ -29,6 +31,7 @@ from channels.voice_lexicon import (
 from channels.voice_state import CallState, PendingAnswer
 
 URGENT_HELP = "urgent_help"
+EVIDENCE_ANSWER = "evidence_answer"
 SPECIALIST_DEFERRAL = "specialist_deferral"
 TRANSFER = "transfer"
 END_CALL = "end_call"
@@ -36,6 +39,12 @@ END_CALL = "end_call"
 # the caller hears one question's answer at a time, with "say more" between them.
 QUESTION_PART_RESPONSE = "utter_question_part"
 MAX_HINTS = 500  # Twilio's limit for <Gather hints>
+# "Was that helpful?" comes after at most every third evidence answer of a call (issue 13): a
+# rating now and then, without turning each answer into a survey.
+ASK_FEEDBACK_EVERY = 3
+# a turn that asks its own yes-or-no question (an offer of a person) is not asked about: the
+# caller's "yes" must answer one question only
+YES_NO_PAYLOADS = frozenset({"/affirm", "/deny"})
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,7 @@ class Turn:
     end_call: bool = False
     # indexes into `body` where the answer to another question starts
     part_starts: List[int] = field(default_factory=list)
+    evidence_ids: List[str] = field(default_factory=list)  # of the evidence answers in the turn
 
     def body_segments(self) -> List[str]:
         """The body as one text per question answered (one text when there is one)."""
@@ -112,6 +122,9 @@ def plan_turn(messages: Iterable[Mapping[str, Any]], lexicon: VoiceLexicon) -> T
             turn.end_call = True
         if message.get("utter_action") == QUESTION_PART_RESPONSE:
             turn.part_starts.append(len(turn.body))
+        if kind == EVIDENCE_ANSWER:
+            ids = message["custom"].get("evidence_ids") or []
+            turn.evidence_ids.extend(i for i in ids if isinstance(i, str))
         if kind == URGENT_HELP:
             if text:
                 turn.urgent.append(text)
@@ -203,12 +216,27 @@ def _answer_part(
     choices: List[Choice],
     closing: List[str],
     lexicon: VoiceLexicon,
-) -> Tuple[List[str], List[Choice], Optional[PendingAnswer]]:
-    """The next part of an answer; the choices only once the answer has been heard in full."""
+    feedback_on: Sequence[str] = (),
+) -> Tuple[List[str], List[Choice], Optional[PendingAnswer], List[str]]:
+    """The next part of an answer; the choices, and "was that helpful?" when `feedback_on`
+    names the answer's evidence, only once the answer has been heard in full. The last item
+    is what the caller has just been asked about."""
     if len(parts) > 1:
-        pending = PendingAnswer(parts[1:], choice_lines, choices, closing)
-        return parts[:1] + [lexicon.phrase("say_more")] + closing, [], pending
-    return parts + choice_lines + closing, choices, None
+        pending = PendingAnswer(parts[1:], choice_lines, choices, closing, list(feedback_on))
+        return parts[:1] + [lexicon.phrase("say_more")] + closing, [], pending, []
+    question = [lexicon.phrase("was_that_helpful")] if feedback_on else []
+    return parts + choice_lines + closing + question, choices, None, list(feedback_on)
+
+
+def _ask_about(turn: Turn, state: CallState, dialling: bool) -> Tuple[List[str], int]:
+    """The evidence ids to ask "was that helpful?" about in this turn (none most turns), and
+    the count of answers since it was last asked."""
+    answers = state.answers_since_question + (1 if turn.evidence_ids else 0)
+    quiet = bool(turn.urgent or turn.transfer) or dialling
+    yes_no = any(choice.payload in YES_NO_PAYLOADS for choice in turn.choices)
+    if turn.evidence_ids and answers >= ASK_FEEDBACK_EVERY and not quiet and not yes_no:
+        return list(dict.fromkeys(turn.evidence_ids)), 0
+    return [], answers
 
 
 # --- the replies -----------------------------------------------------------------------------
@@ -235,7 +263,11 @@ def render_bot_turn(
 
     if turn.silent:
         said = [lexicon.phrase("no_reply"), lexicon.phrase("reprompt")]
-        new_state = CallState(last_said=said, urgent=state.urgent)
+        new_state = CallState(
+            last_said=said,
+            urgent=state.urgent,
+            answers_since_question=state.answers_since_question,
+        )
         return VoiceReply(_document(settings, lexicon, said), new_state)
 
     # Urgent help or a handoff puts the caller through when there is a number to dial.
@@ -248,8 +280,9 @@ def render_bot_turn(
     elif turn.transfer:
         parts = [lexicon.phrase("transfer_unavailable")] + parts
 
-    listen_with, offered, pending = _answer_part(
-        parts, turn.choice_lines, turn.choices, turn.closing, lexicon
+    ask_about, answers = _ask_about(turn, state, bool(dial_after))
+    listen_with, offered, pending, asked = _answer_part(
+        parts, turn.choice_lines, turn.choices, turn.closing, lexicon, ask_about
     )
     if not listen_with:
         if dial_after:
@@ -263,6 +296,8 @@ def render_bot_turn(
         pending=pending,
         last_said=turn.urgent + listen_with,
         urgent=state.urgent or urgent,
+        answers_since_question=answers,
+        feedback_on=asked,
     )
     twiml = _document(
         settings,
@@ -280,10 +315,17 @@ def render_more(state: CallState, settings: SpeechSettings, lexicon: VoiceLexico
     pending = state.pending
     if pending is None or not pending.parts:
         return render_repeat(state, settings, lexicon)
-    listen_with, offered, rest = _answer_part(
-        list(pending.parts), pending.choice_lines, pending.choices, pending.closing, lexicon
+    listen_with, offered, rest, asked = _answer_part(
+        list(pending.parts),
+        pending.choice_lines,
+        pending.choices,
+        pending.closing,
+        lexicon,
+        pending.feedback_on,
     )
-    new_state = replace(state, silences=0, choices=offered, pending=rest, last_said=listen_with)
+    new_state = replace(
+        state, silences=0, choices=offered, pending=rest, last_said=listen_with, feedback_on=asked
+    )
     return VoiceReply(_document(settings, lexicon, listen_with, choices=offered), new_state)
 
 

@@ -1,10 +1,10 @@
-"""Thumbs up / down: acknowledged; a thumbs-down offers a person."""
+"""Thumbs up / down: acknowledged; a thumbs-down offers a person, its reason is thanked for."""
 
 import asyncio
 
 from rasa_sdk.events import SlotSet
 
-from actions.feedback import ActionRecordFeedback
+from actions.feedback import ActionRecordFeedback, ActionThankFeedbackReason
 from tests.conftest import entity, responses_sent
 
 
@@ -31,3 +31,24 @@ def test_typed_feedback_without_a_rating_is_not_read_from_an_old_slot(
     tracker = make_tracker(intent="give_feedback", slots={"feedback_value": "down"})
     run(dispatcher, tracker, domain)
     assert responses_sent(dispatcher) == ["utter_feedback_thanks"]
+
+
+def test_a_reason_after_a_thumbs_down_is_thanked_for_without_offering_a_person_again(
+    dispatcher, make_tracker, domain
+):
+    tracker = make_tracker(
+        intent="feedback_reason",
+        entities=[entity("feedback_reason", "out_of_date")],
+        slots={"pending_offer": "handoff"},
+    )
+    events = asyncio.run(ActionThankFeedbackReason().run(dispatcher, tracker, domain))
+    assert responses_sent(dispatcher) == ["utter_feedback_reason_thanks"]
+    assert events == []  # the thumbs-down's offer of a person is neither repeated nor withdrawn
+    assert "buttons" not in domain["responses"]["utter_feedback_reason_thanks"][0]
+
+
+def test_the_reason_is_declared_as_an_entity_and_a_slot_filled_from_it(domain):
+    assert "feedback_reason" in domain["intents"]
+    assert "feedback_reason" in domain["entities"]
+    mapping = domain["slots"]["feedback_reason"]["mappings"][0]
+    assert mapping == {"type": "from_entity", "entity": "feedback_reason"}

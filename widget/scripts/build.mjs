@@ -1,5 +1,6 @@
 // Bundles src/ into one minified file: dist/ms-assistant-widget.js.
 import { build } from "esbuild";
+import { esbuildFeedbackReasons } from "./feedback_reasons.mjs";
 
 await build({
   entryPoints: ["src/index.js"],
@@ -11,4 +12,5 @@ await build({
   legalComments: "eof", // keeps the dependencies' licence notices
   sourcemap: false,
   logLevel: "info",
+  plugins: [esbuildFeedbackReasons], // the thumbs-down reasons from lexicon/feedback_reasons.yml
 });

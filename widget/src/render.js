@@ -5,6 +5,7 @@
 
 import { format } from "./config.js";
 import { icon } from "./icons.js";
+import { FEEDBACK_REASONS } from "lexicon:feedback_reasons"; // made at build time (scripts/)
 import { markdownToPlainText, renderMarkdown } from "./markdown.js";
 
 export const CUSTOM = {
@@ -131,12 +132,111 @@ export function renderQuickReplies(doc, replies, strings, onQuickReply) {
   return group;
 }
 
-/** Thumbs up / down under an evidence answer; one rating per answer. */
-export function renderFeedback(doc, evidenceIds, strings, onFeedback) {
+// The server keeps at most this many characters of a comment (channels/user_input.py).
+export const FEEDBACK_COMMENT_MAX_CHARS = 300;
+// What a comment sent without a chosen reason counts as (a key of feedback_reasons.yml).
+const OTHER_REASON = "other";
+
+function uniqueId(prefix) {
+  return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * The one optional question after a thumbs-down: a reason (radio buttons), a comment, Send or
+ * Skip. Nothing waits for it: the person can ignore it and keep chatting. Sending calls
+ * onSend(reasonKey, comment) and leaves a thank-you in the form's place; Skip removes it and
+ * calls onSkip (which puts the focus back where it came from).
+ */
+export function renderFeedbackReasonForm(doc, strings, { onSend, onSkip }, reasons = FEEDBACK_REASONS) {
+  const form = el(doc, "form", "feedback-reason");
+  form.noValidate = true;
+  const fieldset = el(doc, "fieldset", "feedback-reasons");
+  fieldset.append(el(doc, "legend", "feedback-reason-question", strings.feedbackReasonQuestion));
+  const name = uniqueId("msa-reason");
+  for (const reason of reasons) {
+    const option = el(doc, "label", "feedback-reason-option");
+    const radio = el(doc, "input");
+    radio.type = "radio";
+    radio.name = name;
+    radio.value = reason.key;
+    option.append(radio, el(doc, "span", null, reason.label));
+    fieldset.append(option);
+  }
+  const comment = el(doc, "textarea", "feedback-comment");
+  comment.id = uniqueId("msa-comment");
+  comment.rows = 2;
+  comment.maxLength = FEEDBACK_COMMENT_MAX_CHARS;
+  const commentLabel = el(doc, "label", "feedback-comment-label", strings.feedbackCommentLabel);
+  commentLabel.htmlFor = comment.id;
+  const hint = el(doc, "p", "feedback-comment-hint", strings.feedbackCommentHint);
+  hint.id = uniqueId("msa-hint");
+  const counter = el(doc, "p", "feedback-counter");
+  counter.id = uniqueId("msa-count");
+  comment.setAttribute("aria-describedby", `${hint.id} ${counter.id}`);
+  const showCount = () => {
+    // maxlength stops typing, not pasting in every browser: the count is what is sent
+    if (comment.value.length > FEEDBACK_COMMENT_MAX_CHARS) {
+      comment.value = comment.value.slice(0, FEEDBACK_COMMENT_MAX_CHARS);
+    }
+    counter.textContent = format(strings.feedbackCommentCounter, {
+      count: comment.value.length,
+      max: FEEDBACK_COMMENT_MAX_CHARS,
+    });
+  };
+  comment.addEventListener("input", showCount);
+  showCount();
+  const problem = el(doc, "p", "feedback-reason-problem");
+  problem.setAttribute("role", "alert");
+  const actions = el(doc, "div", "feedback-reason-actions");
+  const send = el(doc, "button", "feedback-reason-send", strings.feedbackReasonSend);
+  send.type = "submit";
+  const skip = el(doc, "button", "feedback-reason-skip", strings.feedbackReasonSkip);
+  skip.type = "button";
+  actions.append(send, skip);
+  form.append(fieldset, commentLabel, comment, hint, counter, problem, actions);
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = form.querySelector("input[type=radio]:checked");
+    const text = comment.value.trim().slice(0, FEEDBACK_COMMENT_MAX_CHARS);
+    if (!chosen && !text) {
+      problem.textContent = strings.feedbackReasonMissing;
+      fieldset.querySelector("input").focus();
+      return;
+    }
+    const key = chosen ? chosen.value : OTHER_REASON;
+    const status = el(doc, "p", "feedback-reason-status", strings.feedbackReasonThanks);
+    status.setAttribute("role", "status");
+    status.tabIndex = -1; // focus stays where the form was, not lost to the page
+    form.replaceWith(status);
+    status.focus();
+    if (onSend) onSend(key, text);
+  });
+  skip.addEventListener("click", () => {
+    form.remove();
+    if (onSkip) onSkip();
+  });
+  return form;
+}
+
+/** The line the person's own reason message shows in the conversation. */
+export function feedbackReasonDisplay(key, comment, strings, reasons = FEEDBACK_REASONS) {
+  const reason = (reasons.find((r) => r.key === key) || { label: key }).label;
+  return comment
+    ? format(strings.feedbackReasonDisplayWithComment, { reason, comment })
+    : format(strings.feedbackReasonDisplay, { reason });
+}
+
+/**
+ * Thumbs up / down under an evidence answer; one rating per answer. A thumbs-down also opens
+ * the optional reason form under the row (onFeedbackReason(key, comment, evidenceIds)).
+ */
+export function renderFeedback(doc, evidenceIds, strings, onFeedback, onFeedbackReason) {
+  const ids = Array.isArray(evidenceIds) ? evidenceIds : [];
   const group = el(doc, "div", "feedback");
   group.setAttribute("role", "group");
   const prompt = el(doc, "span", "feedback-prompt", strings.feedbackPrompt);
-  prompt.id = `msa-fb-${Math.random().toString(36).slice(2, 10)}`;
+  prompt.id = uniqueId("msa-fb");
   group.setAttribute("aria-labelledby", prompt.id);
   const status = el(doc, "span", "feedback-status");
   status.setAttribute("role", "status");
@@ -160,7 +260,15 @@ export function renderFeedback(doc, evidenceIds, strings, onFeedback) {
       button.setAttribute("aria-pressed", "true");
       for (const other of buttons) other.setAttribute("aria-disabled", "true");
       status.textContent = strings.feedbackThanks;
-      if (onFeedback) onFeedback(value, Array.isArray(evidenceIds) ? evidenceIds : []);
+      if (onFeedback) onFeedback(value, ids);
+      if (value === "down" && onFeedbackReason) {
+        group.after(
+          renderFeedbackReasonForm(doc, strings, {
+            onSend: (key, comment) => onFeedbackReason(key, comment, ids),
+            onSkip: () => button.focus(),
+          }),
+        );
+      }
     });
     buttons.push(button);
   }
@@ -170,7 +278,7 @@ export function renderFeedback(doc, evidenceIds, strings, onFeedback) {
 
 /** One assistant message: text, its kind's styling, sources, feedback and quick replies. */
 export function renderBotMessage(doc, message, context) {
-  const { strings, onQuickReply, onFeedback } = context;
+  const { strings, onQuickReply, onFeedback, onFeedbackReason } = context;
   const type = customType(message);
   const item = el(doc, "li", "message message-bot");
   const bubble = el(doc, "div", "bubble");
@@ -210,7 +318,7 @@ export function renderBotMessage(doc, message, context) {
     if (sources) item.append(sources);
     const reviewed = renderLastReviewed(doc, message.custom.last_reviewed, strings);
     if (reviewed) item.append(reviewed);
-    item.append(renderFeedback(doc, message.custom.evidence_ids, strings, onFeedback));
+    item.append(renderFeedback(doc, message.custom.evidence_ids, strings, onFeedback, onFeedbackReason));
   }
   const replies = renderQuickReplies(doc, message.quick_replies, strings, onQuickReply);
   if (replies) item.append(replies);

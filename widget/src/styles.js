@@ -92,6 +92,10 @@ button { cursor: pointer; }
   border-bottom: 1px solid #c9a227;
 }
 .connection:empty { padding: 0; border: 0; }
+/* while staff handle the conversation: the place in the queue, "Lee is typing…" */
+.staff-status { margin: 0; padding: 0.3em 0.75em; font-size: 0.875em; color: var(--msa-muted); }
+.staff-status:empty { display: none; }
+.staff-joined { margin: 0; padding: 0.5em 0.75em; font-size: 0.9em; color: var(--msa-muted); text-align: center; }
 
 /* messages */
 .log {
@@ -163,6 +167,32 @@ button { cursor: pointer; }
 .feedback-button[aria-disabled="true"]:not([aria-pressed="true"]) { cursor: default; border-style: dashed; }
 .feedback-status { color: var(--msa-muted); }
 .feedback-status:empty { display: none; }
+.feedback-reason {
+  display: flex; flex-direction: column; gap: 0.4em; width: 100%; max-width: 92%;
+  padding: 0.6em 0.75em; border: 1px solid var(--msa-border); border-radius: 0.6em;
+  background: var(--msa-surface); font-size: 0.9em;
+}
+.feedback-reasons { display: flex; flex-direction: column; margin: 0; padding: 0; border: 0; min-width: 0; }
+.feedback-reason-question { padding: 0; margin-bottom: 0.25em; font-weight: 600; }
+.feedback-reason-option { display: flex; align-items: center; gap: 0.5em; min-height: 2.75em; cursor: pointer; }
+.feedback-reason-option input { width: 1.2em; height: 1.2em; margin: 0; flex: none; accent-color: var(--msa-primary); }
+.feedback-comment {
+  font-size: max(16px, 1em); /* smaller text makes phones zoom in on focus */
+  width: 100%; box-sizing: border-box; min-height: 3.5em; resize: vertical; padding: 0.5em;
+  border: 1px solid var(--msa-border); border-radius: 0.4em; font-family: inherit; color: var(--msa-text);
+  background: var(--msa-surface);
+}
+.feedback-comment-hint, .feedback-counter { margin: 0; color: var(--msa-muted); font-size: 0.9em; }
+.feedback-reason-problem { margin: 0; color: var(--msa-text); font-weight: 600; }
+.feedback-reason-problem:empty { display: none; }
+.feedback-reason-actions { display: flex; flex-wrap: wrap; gap: 0.5em; }
+.feedback-reason-send, .feedback-reason-skip {
+  min-height: 2.75em; padding: 0.4em 1em; border-radius: 0.5em; font-weight: 600;
+  border: 2px solid var(--msa-primary);
+}
+.feedback-reason-send { background: var(--msa-primary); color: var(--msa-on-primary); }
+.feedback-reason-skip { background: var(--msa-surface); color: var(--msa-primary); }
+.feedback-reason-status { margin: 0; color: var(--msa-muted); font-size: 0.9em; }
 
 /* quick replies */
 .quick-replies { display: flex; flex-wrap: wrap; gap: 0.5em; max-width: 100%; }

@@ -7,6 +7,7 @@ import { icon } from "./icons.js";
 import {
   CUSTOM,
   customType,
+  feedbackReasonDisplay,
   handoffActiveAfter,
   renderBotMessage,
   renderHistory,
@@ -19,9 +20,11 @@ import { CSS } from "./styles.js";
 
 const HOST_ID = "ms-assistant-widget";
 const FEEDBACK_INTENT = "/give_feedback";
+const FEEDBACK_REASON_INTENT = "/feedback_reason";
 const HUMAN_INTENT = "/request_human";
 const GREET_INTENT = "/greet";
 const LIVE_REGION_KEEP = 4; // announcements kept in the live region
+const STAFF_TYPING_MS = 6000; // the staff inbox pings every 3 s while someone types
 
 function el(doc, tag, className, text) {
   const node = doc.createElement(tag);
@@ -55,6 +58,7 @@ export class ChatWidget {
     this.typingTimer = null;
     this.historyShown = false;
     this.handoffActive = false; // staff are handling the conversation
+    this.staffTypingTimer = null;
   }
 
   // ---- building ------------------------------------------------------------------------------
@@ -151,7 +155,22 @@ export class ChatWidget {
     this.log.setAttribute("aria-label", s.messagesLabel);
     this.log.tabIndex = 0; // scrollable with the keyboard
 
-    panel.append(header, this.buildForgetConfirm(), this.connectionStatus, this.log, this.buildFooter());
+    // While staff handle the conversation: the place in the queue, and who is typing. Each is
+    // read out when its text changes, so a typing ping every few seconds is announced once.
+    this.queueStatus = el(doc, "p", "staff-status queue-status");
+    this.queueStatus.setAttribute("role", "status");
+    this.staffTyping = el(doc, "p", "staff-status staff-typing");
+    this.staffTyping.setAttribute("aria-live", "polite");
+
+    panel.append(
+      header,
+      this.buildForgetConfirm(),
+      this.connectionStatus,
+      this.log,
+      this.queueStatus,
+      this.staffTyping,
+      this.buildFooter(),
+    );
     this.panel = panel;
     return panel;
   }
@@ -349,6 +368,8 @@ export class ChatWidget {
         onBotMessage: (message) => this.receive(message),
         onSent: (entry) => this.markSent(entry),
         onUserEcho: (message) => this.showEcho(message),
+        onStaffTyping: (data) => this.showStaffTyping(data),
+        onHandoffStatus: (data) => this.showHandoffStatus(data),
         onSessionChange: () => this.startedAgain(),
       },
     });
@@ -366,6 +387,13 @@ export class ChatWidget {
           { display, feedback_on: evidenceIds },
           display,
         );
+      },
+      // the optional reason after a thumbs-down: its own message, on the same evidence
+      onFeedbackReason: (reason, comment, evidenceIds) => {
+        const display = feedbackReasonDisplay(reason, comment, this.strings);
+        const metadata = { display, feedback_on: evidenceIds };
+        if (comment) metadata.feedback_comment = comment;
+        this.sendMessage(`${FEEDBACK_REASON_INTENT}${JSON.stringify({ feedback_reason: reason })}`, metadata, display);
       },
     };
   }
@@ -485,6 +513,37 @@ export class ChatWidget {
   setHandoffActive(active) {
     this.handoffActive = active;
     if (this.humanButton) this.humanButton.hidden = active;
+    if (!active && this.queueStatus) {
+      // back with the assistant: nothing of the handoff stays on screen
+      this.queueStatus.textContent = "";
+      this.hideStaffTyping();
+    }
+  }
+
+  /** "Lee is typing…" until the next staff message, or 6 s without another ping. */
+  showStaffTyping(data) {
+    if (!this.handoffActive) return; // a late ping after the handoff ended
+    if (this.staffTyping.textContent !== data.text) this.staffTyping.textContent = data.text;
+    this.win.clearTimeout(this.staffTypingTimer);
+    this.staffTypingTimer = this.win.setTimeout(() => this.hideStaffTyping(), STAFF_TYPING_MS);
+  }
+
+  hideStaffTyping() {
+    this.win.clearTimeout(this.staffTypingTimer);
+    if (this.staffTyping) this.staffTyping.textContent = "";
+  }
+
+  /** The place in the queue while waiting; once claimed, who has joined (in the log). */
+  showHandoffStatus(data) {
+    this.setHandoffActive(true);
+    if (data.state === "waiting") {
+      if (this.queueStatus.textContent !== data.text) this.queueStatus.textContent = data.text;
+    } else if (data.state === "claimed") {
+      this.queueStatus.textContent = "";
+      this.log.append(el(this.doc, "li", "staff-joined", data.text));
+      this.announce(data.text);
+      this.scrollToEnd();
+    }
   }
 
   /** A message the person sent from another tab: shown, but not sent again. */
@@ -538,6 +597,7 @@ export class ChatWidget {
 
   receive(message) {
     this.setHandoffActive(handoffActiveAfter([message], this.handoffActive));
+    if (customType(message) === CUSTOM.staff) this.hideStaffTyping();
     const element = renderBotMessage(this.doc, message, this.renderContext);
     this.hideTyping();
     this.awaitingReply = false;
@@ -632,6 +692,7 @@ export class ChatWidget {
     if (this.connection) this.connection.stop();
     this.readAloud.cancel();
     this.win.clearTimeout(this.typingTimer);
+    this.win.clearTimeout(this.staffTypingTimer);
     if (this.host) this.host.remove();
   }
 }
