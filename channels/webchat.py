@@ -23,6 +23,11 @@ Same protocol as Rasa's `socketio` channel (`session_request` → `session_confi
 - with `redis_url` (or WEBCHAT_REDIS_URL) set, socket.io rooms are shared through Redis, so a
   message produced by any Sanic worker or replica (a staff reply, say) reaches the person's
   socket wherever it is connected. Clients still need sticky sessions for long-polling.
+- while staff handle a conversation, the staff inbox tells the person's sockets what happens
+  (POST /webhooks/webchat/staff_typing and /handoff_status, with the token of Rasa's HTTP API
+  as `?token=`, from RASA_AUTH_TOKEN): a `staff_typing` event {text, staff_name} and a
+  `handoff_status` event {state, text, position?, minutes?}, emitted to the conversation's
+  room (through Redis when configured, so any worker's route reaches any socket).
 
 Registered in credentials.yml as `channels.webchat.WebChatInput`.
 """
@@ -32,13 +37,14 @@ import json
 import logging
 import os
 import secrets
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 import socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Blueprint, Sanic
+from sanic import Blueprint, Request, Sanic, response
+from sanic.response import HTTPResponse
 
 from channels.conversation_ids import (
     ADDRESS_KEY,
@@ -50,6 +56,7 @@ from channels.conversation_ids import (
 )
 from channels.rate_limits import MessageRates
 from channels.replies import channel_reply
+from channels.request_body import read_capped_body
 from channels.settings import ChannelSettings, channel_settings
 from channels.user_input import admit
 
@@ -58,6 +65,59 @@ logger = logging.getLogger(__name__)
 HISTORY_EVENT = "history"
 ECHO_EVENT = "user_echo"
 HISTORY_LIMIT = 200  # messages; older ones stay stored, the widget shows the recent past
+STAFF_TYPING_EVENT = "staff_typing"
+HANDOFF_STATUS_EVENT = "handoff_status"
+STAFF_EVENT_MAX_BYTES = 2048  # a conversation id, a name and two numbers
+MAX_NAME_CHARS = 80
+MAX_CONVERSATION_ID_CHARS = 256
+
+
+class StaffEventRefused(ValueError):
+    """A staff event the channel will not pass on (the route answers 400)."""
+
+
+def _staff_name(data: Dict[Text, Any]) -> Optional[Text]:
+    name = data.get("staff_name")
+    name = " ".join(name.split())[:MAX_NAME_CHARS] if isinstance(name, str) else ""
+    return name or None
+
+
+def _count(data: Dict[Text, Any], key: Text) -> int:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise StaffEventRefused(f"{key} must be a whole number from 1")
+    return value
+
+
+def staff_typing_payload(data: Dict[Text, Any]) -> Dict[Text, Any]:
+    """What the widget receives when a staff member types (texts: lexicon/channel_replies.yml)."""
+    name = _staff_name(data)
+    text = channel_reply("staff_typing", staff_name=name) if name else None
+    return {"staff_name": name, "text": text or channel_reply("staff_typing_anonymous")}
+
+
+def handoff_status_payload(data: Dict[Text, Any]) -> Dict[Text, Any]:
+    """Where the person is in the queue (`waiting`), or that someone took it (`claimed`)."""
+    state = data.get("state")
+    if state == "waiting":
+        position, minutes = _count(data, "position"), _count(data, "minutes")
+        text = channel_reply("queue_update", position=position, minutes=minutes)
+        return {"state": state, "position": position, "minutes": minutes, "text": text}
+    if state == "claimed":
+        name = _staff_name(data)
+        text = channel_reply("staff_joined", staff_name=name) if name else None
+        return {
+            "state": state,
+            "staff_name": name,
+            "text": text or channel_reply("staff_joined_anonymous"),
+        }
+    raise StaffEventRefused("state must be waiting or claimed")
+
+
+STAFF_EVENTS = {
+    STAFF_TYPING_EVENT: staff_typing_payload,
+    HANDOFF_STATUS_EVENT: handoff_status_payload,
+}
 
 
 def bot_message_payload(message: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -125,6 +185,7 @@ class WebChatInput(SocketIOInput):
     settings: ChannelSettings
     rates: MessageRates
     session_secret: Text = ""
+    api_token: Text = ""  # Rasa's HTTP API token: the staff inbox's routes need it
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebChatInput":
@@ -147,6 +208,7 @@ class WebChatInput(SocketIOInput):
         channel.settings = channel_settings()
         channel.rates = MessageRates.from_settings(channel.settings)
         channel.session_secret = channel._session_secret()
+        channel.api_token = credentials.get("api_token") or os.environ.get("RASA_AUTH_TOKEN", "")
         if channel.settings.production and not channel.allowed_origins:
             raise ValueError(
                 "web chat: WEBCHAT_ALLOWED_ORIGINS is empty in production mode; list the sites "
@@ -217,7 +279,61 @@ class WebChatInput(SocketIOInput):
         async def handle_message(sid: Text, data: Any) -> None:
             await webchat.receive(sid, data, handle_with_webchat_output)
 
+        # streaming routes: the token is checked, and the body capped, before it is read
+        # (Rasa's server accepts 100 MB bodies for its model upload)
+        @blueprint.route(f"/{STAFF_TYPING_EVENT}", methods=["POST"], stream=True)
+        async def staff_typing(request: Request) -> HTTPResponse:
+            return await webchat.staff_event_route(request, STAFF_TYPING_EVENT)
+
+        @blueprint.route(f"/{HANDOFF_STATUS_EVENT}", methods=["POST"], stream=True)
+        async def handoff_status(request: Request) -> HTTPResponse:
+            return await webchat.staff_event_route(request, HANDOFF_STATUS_EVENT)
+
         return blueprint
+
+    async def staff_event_route(self, request: Request, event: Text) -> HTTPResponse:
+        token = request.args.get("token")
+        refused = self.token_refusal(token)
+        if refused:
+            return response.json(refused[1], status=refused[0])
+        body = await read_capped_body(request, STAFF_EVENT_MAX_BYTES)
+        status, answer = await self.relay_staff_event(event, token, body)
+        return response.json(answer, status=status)
+
+    def token_refusal(self, token: Optional[Text]) -> Optional[Tuple[int, Dict[Text, Any]]]:
+        """(status, answer) when the token is missing or wrong; None when it is the API's."""
+        if not token:
+            return 401, {"error": "the token is missing"}
+        if not self.api_token or not secrets.compare_digest(
+            token.encode(), self.api_token.encode()
+        ):
+            return 403, {"error": "the token is wrong"}
+        return None
+
+    async def relay_staff_event(
+        self, event: Text, token: Optional[Text], body: bytes
+    ) -> Tuple[int, Dict[Text, Any]]:
+        """A staff event from the inbox, checked, to the conversation's sockets: (status, answer).
+        Without the API token nobody may put words in a person's chat."""
+        refused = self.token_refusal(token)
+        if refused:
+            return refused
+        if len(body) > STAFF_EVENT_MAX_BYTES:
+            return 413, {"error": "too large"}
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                raise StaffEventRefused("a JSON object is expected")
+            room = data.get("conversation_id")
+            if not isinstance(room, str) or not 0 < len(room) <= MAX_CONVERSATION_ID_CHARS:
+                raise StaffEventRefused("conversation_id is missing")
+            payload = STAFF_EVENTS[event](data)
+        except StaffEventRefused as problem:
+            return 400, {"error": str(problem)}
+        except ValueError:  # not JSON
+            return 400, {"error": "bad JSON"}
+        await self.sio.emit(event, payload, room=room, namespace=self.namespace)
+        return 200, {"sent": True}
 
     def joinable_session(self, data: Any) -> Text:
         """The conversation a socket may join: the one it names with a valid token, or a new one."""

@@ -168,7 +168,8 @@ class Stack:
         return time.monotonic() - started
 
     def _spawn_inbox(self) -> subprocess.Popen:
-        """The staff inbox, on the same handoff database (HANDOFF_DB_URL) and this Rasa server."""
+        """The staff inbox, on the same handoff database (HANDOFF_DB_URL), this Rasa server and its
+        endpoints file."""
         return self._spawn(
             f"inbox-{self.inbox_port}",
             [],
@@ -177,6 +178,8 @@ class Stack:
                 "INBOX_PORT": str(self.inbox_port),
                 "INBOX_RASA_URL": self.rasa_url,
                 "INBOX_RASA_TOKEN": self.token,
+                # the curators' reports read the conversations this Rasa server keeps
+                "HANDOFF_ENDPOINTS": str(self.endpoints),
                 **self.inbox_env,
             },
         )
@@ -192,6 +195,8 @@ class Stack:
             "ASSISTANT_WEBCHAT_SESSION_SECRET": local_secret(
                 "ASSISTANT_WEBCHAT_SESSION_SECRET", "webchat_session_secret"
             ),
+            # the web chat's staff routes (typing, queue updates) accept the inbox with it
+            "RASA_AUTH_TOKEN": self.token,
             # a local run on plain http://localhost: set ASSISTANT_ENV=production (and its
             # secrets, .env.example) to run with the production checks
             "ASSISTANT_ENV": os.environ.get("ASSISTANT_ENV", "development"),

@@ -41,9 +41,16 @@ def _latest_turn(tracker: DialogueStateTracker) -> Optional[Event]:
 
 def next_action_in_handoff(tracker: DialogueStateTracker) -> Optional[Text]:
     """What happens next in a conversation staff are handling; None to let the rules decide."""
+    latest = _latest_turn(tracker)
+    if isinstance(latest, ActionExecuted) and latest.action_name == FORWARD_ACTION:
+        # The turn ends here, also when the action found the handoff already ended (staff
+        # closed it while the assistant was not told) and cleared the slot. Left to the rules,
+        # that state got `action_default_fallback`, whose revert undid the cleared slot too:
+        # every later message was forwarded to the ended handoff again (an integration test,
+        # tests/integration/test_handoff_dialogue.py, caught the loop).
+        return ACTION_LISTEN_NAME
     if not tracker.get_slot(HANDOFF_SLOT):
         return None
-    latest = _latest_turn(tracker)
     if isinstance(latest, UserUttered):
         intent = latest.intent_name or ""
         if intent.startswith(EXTERNAL_PREFIX):
@@ -51,8 +58,6 @@ def next_action_in_handoff(tracker: DialogueStateTracker) -> Optional[Text]:
         return URGENT_HELP if intent == EMERGENCY_INTENT else FORWARD_ACTION
     if isinstance(latest, ActionExecuted) and latest.action_name == URGENT_HELP:
         return FORWARD_ACTION
-    if isinstance(latest, ActionExecuted) and latest.action_name == FORWARD_ACTION:
-        return ACTION_LISTEN_NAME
     return None
 
 

@@ -14,7 +14,7 @@ TOKEN = "s3cret-t0ken-value"
 
 @pytest.fixture
 def assistant():
-    """A stand-in for Rasa: 404 for unknown trackers, 500 for conversation "broken"."""
+    """A stand-in for Rasa: 404 for unknown trackers, 500 for conversation (or text) "broken"."""
     seen = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -40,8 +40,10 @@ def assistant():
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             seen.append((self.path, body))
-            if "/broken/" in self.path:
+            if "/broken/" in self.path or body.get("text") == "broken":
                 return self._answer(500, {"error": "boom"})
+            if self.path.startswith("/model/parse"):
+                return self._answer(200, {"text": body["text"], "intent": {"name": "greet"}})
             return self._answer(200, {"tracker": {"slots": {}}, "messages": []})
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -65,7 +67,14 @@ def test_staff_events_and_trackers(assistant):
     assert asyncio.run(client.tracker("unknown")) is None
 
 
-@pytest.mark.parametrize("call", ["tracker", "deliver_staff_messages", "end_handoff"])
+def test_parse_asks_the_model_without_a_conversation(assistant):
+    url, seen = assistant
+    parse = asyncio.run(RasaClient(url, TOKEN).parse("what is hsct?"))
+    assert parse == {"text": "what is hsct?", "intent": {"name": "greet"}}
+    assert seen == [(f"/model/parse?token={TOKEN}", {"text": "what is hsct?"})]
+
+
+@pytest.mark.parametrize("call", ["tracker", "deliver_staff_messages", "end_handoff", "parse"])
 def test_errors_do_not_carry_the_token(assistant, call):
     url, _ = assistant
     client = RasaClient(url, TOKEN)

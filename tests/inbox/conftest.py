@@ -54,7 +54,8 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "c
 # --- a fake assistant ---------------------------------------------------------------------------
 @dataclass
 class FakeRasa:
-    """Rasa's HTTP API as the inbox uses it: trigger_intent and tracker.
+    """Rasa's HTTP API as the inbox uses it: trigger_intent, tracker, model/parse and the web
+    chat's staff routes.
 
     Staff replies are "delivered" the way action_deliver_staff_messages does it (marked in the
     database); `failing` makes it answer 503, as an assistant that is down behind a proxy would,
@@ -64,6 +65,13 @@ class FakeRasa:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     calls: List[Tuple[str, str]] = field(default_factory=list)
     trackers: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    # what the web chat channel's staff routes received: (event, body), e.g. ("staff_typing",
+    # {"conversation_id": ..., "staff_name": ...})
+    webchat_events: List[Tuple[str, Dict[str, Any]]] = field(default_factory=list)
+    # `/model/parse` (the curators' evaluation page): the parse for a text, a greeting for any
+    # other; `asked` records the texts
+    parses: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    asked: List[str] = field(default_factory=list)
     failing: bool = False
     port: int = field(default_factory=free_port)
 
@@ -117,6 +125,16 @@ class FakeRasa:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if query.get("token") != [fake.token]:
                     return self._answer(401, {"error": "unauthorized"})
+                webchat = re.fullmatch(
+                    r"/webhooks/webchat/(\w+)", urllib.parse.urlsplit(self.path).path
+                )
+                if webchat and not fake.failing:
+                    fake.webchat_events.append((webchat[1], body))
+                    return self._answer(200, {"sent": True})
+                if urllib.parse.urlsplit(self.path).path == "/model/parse" and not fake.failing:
+                    fake.asked.append(body["text"])
+                    greeting = {"text": body["text"], "intent": {"name": "greet", "confidence": 1}}
+                    return self._answer(200, fake.parses.get(body["text"], greeting))
                 if fake.failing or what != "trigger_intent" or conversation is None:
                     return self._answer(503, {"error": "down"})
                 assert query.get("output_channel") == ["latest"]

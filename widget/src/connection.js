@@ -4,6 +4,10 @@
 //         → session_confirm {session_id, session_token} → history {messages}
 // user_uttered {message, session_id, metadata} → bot_uttered {text?, quick_replies?, custom?}
 // user_echo {text}: the person's message sent from another tab of the same conversation
+// While staff handle the conversation (sent by the staff inbox, texts made by the server):
+// staff_typing {text, staff_name}: a member of staff is typing (again every few seconds)
+// handoff_status {state: "waiting", text, position, minutes}: the place in the queue changed
+//                {state: "claimed", text, staff_name}: a member of staff has joined
 //
 // The server creates every session id and signs it; the id and its token are a credential, kept
 // only in this browser's storage. A missing, invalid or expired token gets a NEW session from
@@ -28,6 +32,7 @@ export class Connection {
    * @param {object} options.events      onStatus(status), onHistory(messages),
    *                                     onBotMessage(message), onSent(entry),
    *                                     onUserEcho({text}) (sent from another tab),
+   *                                     onStaffTyping({text}), onHandoffStatus({state, text}),
    *                                     onSessionChange() (the server gave a different
    *                                     session: the history that follows is a new one)
    * @param {Function} [options.connect] socket.io's `io` (replaced in unit tests)
@@ -104,6 +109,16 @@ export class Connection {
     socket.on("user_echo", (message) => {
       if (message && typeof message.text === "string" && this.events.onUserEcho) {
         this.events.onUserEcho(message);
+      }
+    });
+    socket.on("staff_typing", (data) => {
+      if (data && typeof data.text === "string" && this.events.onStaffTyping) {
+        this.events.onStaffTyping(data);
+      }
+    });
+    socket.on("handoff_status", (data) => {
+      if (data && typeof data.text === "string" && this.events.onHandoffStatus) {
+        this.events.onHandoffStatus(data);
       }
     });
     socket.on("disconnect", (reason) => {
