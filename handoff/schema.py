@@ -151,6 +151,34 @@ alerts = Table(
     UniqueConstraint("cap", "period_start", name="uq_alerts_cap_period"),
 )
 
+# Saved answers staff insert into a reply and edit before sending; admins manage them
+# (inbox/canned_replies.py). Content written by the centre, so none are seeded in code.
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(120), nullable=False),
+    Column("body", Text, nullable=False),  # at most inbox/canned_replies.py MAX_BODY characters
+    Column("updated_by", Integer, ForeignKey("staff.id"), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per handoff that waited past the first-response breach threshold without a staff reply
+# (inbox/first_response.py): the primary key lets only the first insert win, so staff are told
+# once, as for `alerts`.
+first_response_breaches = Table(
+    "first_response_breaches",
+    metadata,
+    Column(
+        "handoff_id",
+        String(32),
+        ForeignKey("handoffs.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("breached_at", DateTime(timezone=True), nullable=False),
+    Column("notified_at", DateTime(timezone=True), nullable=True, index=True),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -3,7 +3,8 @@
 Every `poll_seconds`:
 - new handoffs and callback requests (`store.claim_notifications()`, so each is announced once,
   even with several inbox processes), and alerts of caps on requests for staff that refused
-  someone (`handoff.limits.claim_alerts()`, once per cap and period), go to the pages of
+  someone (`handoff.limits.claim_alerts()`, once per cap and period), and handoffs past the
+  first-response breach threshold (inbox/first_response.py, once per handoff), go to the pages of
   signed-in staff (the `Hub`, read by live.py: a toast, the title, the browser's Notification
   API), and, if configured, to a webhook (JSON POST) and by e-mail. Webhook and e-mail carry
   no patient data, and nothing a client wrote: they are built from a fixed vocabulary (the
@@ -12,6 +13,8 @@ Every `poll_seconds`:
 - staff replies the assistant has not delivered after `delivery_retry_seconds` (it was
   unreachable, or restarting) are delivered again, and so are handoff ends it has not
   confirmed (`store.pending_end_notices()`), with a growing pause per conversation.
+- people waiting in the queue on the web chat hear when their place or the estimated wait
+  changes (inbox/wait_updates.py).
 """
 
 import asyncio
@@ -29,8 +32,10 @@ from jinja2 import Environment, FileSystemLoader
 from handoff.limits import claim_alerts
 from handoff.rasa_client import RasaClient
 from handoff.store import HandoffStore, utcnow
+from inbox.first_response import Watch, claim_breaches
 from inbox.formatting import CAPS, CHANNELS, REASONS, iso
 from inbox.settings import InboxSettings
+from inbox.wait_updates import WaitUpdates
 
 logger = logging.getLogger("inbox.notify")
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "notify"
@@ -111,6 +116,22 @@ def describe_alert(row: Dict[str, Any], base_url: str) -> Dict[str, Any]:
     }
 
 
+def describe_breach(row: Dict[str, Any], base_url: str) -> Dict[str, Any]:
+    """A handoff waited past the first-response target (inbox/first_response.py): once each."""
+    reason, channel = known(row["reason"], REASONS), known(row["channel"], CHANNELS)
+    return {
+        "kind": "breach",
+        "id": row["handoff_id"],
+        "urgent": True,
+        "reason": reason,
+        "reason_label": REASONS[reason],
+        "channel": channel,
+        "channel_label": CHANNELS[channel],
+        "created_at": iso(row["created_at"]),
+        "url": f"{base_url}/handoffs/{row['handoff_id']}",
+    }
+
+
 class Backoff:
     """When each failing delivery may be tried again: 1x, 2x, 4x ... the base pause."""
 
@@ -156,6 +177,10 @@ class Notifier:
         self.backoff = Backoff(settings.delivery_retry_seconds)
         self.texts = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=False)
         self._sending: Set[asyncio.Task] = set()
+        self.wait_updates = WaitUpdates(
+            store, rasa, run, settings.default_wait_minutes, settings.rasa_timeout_seconds
+        )
+        self.first_responses = Watch(store, settings.on_duty, settings.first_response_targets)
 
     async def run(self, stopping: asyncio.Event) -> None:
         try:
@@ -175,9 +200,14 @@ class Notifier:
     async def tick(self) -> None:
         await self.announce_new()
         await self.retry_deliveries()
+        await self.wait_updates.push_changes()
 
     # --- new handoffs and callback requests -------------------------------------------------
     async def announce_new(self) -> None:
+        # first-response timers, before anything is claimed (a failure here loses no news): a
+        # changed state redraws open queues; a breach is recorded, and told below, once
+        if await self.run_blocking(self.first_responses.check):
+            self.hub.publish({"event": "queue", "data": {}})
         claimed = await self.run_blocking(self.store.claim_notifications)
         events: List[Dict[str, Any]] = [
             describe_handoff(row, self.settings.base_url)
@@ -191,6 +221,8 @@ class Notifier:
         # a cap refused someone: once per cap and period, however many it refuses
         alerts = await self.run_blocking(claim_alerts, self.store.engine)
         events += [describe_alert(row, self.settings.base_url) for row in alerts]
+        breaches = await self.run_blocking(claim_breaches, self.store.engine)
+        events += [describe_breach(row, self.settings.base_url) for row in breaches]
         for event in events:
             self.hub.publish({"event": "notify", "data": event})
             task = asyncio.create_task(self.send_external(event))

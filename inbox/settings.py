@@ -6,13 +6,16 @@ Outside development, a missing or placeholder secret refuses to start.
 """
 
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any, Dict, List, Literal, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, BaseSettings, Field, SecretStr, root_validator, validator
 
+from handoff.availability import OnDutyHours
 from handoff.settings import HandoffSettings
+from inbox.first_response import Targets
 from secrets_check import MIN_LENGTH, secret_problem
 
 MIN_SECRET_LENGTH = 32  # the inbox's own key; its other secret needs secrets_check.MIN_LENGTH
@@ -39,6 +42,20 @@ class InboxSettings(BaseSettings):
     retention_days: int = Field(
         HandoffSettings.__fields__["retention_days"].default, env="HANDOFF_RETENTION_DAYS", ge=1
     )
+    # The assistant's endpoints file: the curators' reports read the tracker store it names.
+    endpoints: str = Field(HandoffSettings.__fields__["endpoints"].default, env="HANDOFF_ENDPOINTS")
+    # the wait a person is quoted when there is no recent history (inbox/wait_updates.py)
+    default_wait_minutes: int = Field(
+        HandoffSettings.__fields__["default_wait_minutes"].default,
+        env="HANDOFF_DEFAULT_WAIT_MINUTES",
+        ge=1,
+    )
+    # On-duty hours, as the assistant reads them: the first-response timer counts only these.
+    hours: str = Field(HandoffSettings.__fields__["hours"].default, env="HANDOFF_HOURS")
+    # The first-response timer of a waiting handoff shows a warning, then a breach (announced
+    # once), after this many on-duty minutes without a staff reply (inbox/first_response.py).
+    first_response_warning_minutes: int = Field(5, ge=1)
+    first_response_breach_minutes: int = Field(15, ge=1)
     # The assistant's HTTP API (rasa run --enable-api --auth-token ...).
     rasa_url: AnyHttpUrl = "http://localhost:5005"  # type: ignore[assignment]
     rasa_token: Optional[SecretStr] = Field(None, env=["INBOX_RASA_TOKEN", "RASA_AUTH_TOKEN"])
@@ -93,6 +110,20 @@ class InboxSettings(BaseSettings):
             raise ValueError(f"unknown time zone '{value}'") from missing
         return value
 
+    @validator("hours")
+    def _hours_parse(cls, value: str) -> str:
+        OnDutyHours.parse(value)  # raises ValueError with a clear message
+        return value
+
+    @validator("first_response_breach_minutes")
+    def _breach_after_warning(cls, value: int, values: dict) -> int:
+        warning = values.get("first_response_warning_minutes")
+        if warning is not None and value <= warning:
+            raise ValueError(
+                "INBOX_FIRST_RESPONSE_BREACH_MINUTES must be more than the warning minutes"
+            )
+        return value
+
     @root_validator(skip_on_failure=True)
     def _secrets_are_real(cls, values: dict) -> dict:
         development = values.get("env") == "development"
@@ -135,6 +166,17 @@ class InboxSettings(BaseSettings):
     def secret(self) -> bytes:
         assert self.secret_key is not None  # set by the validator
         return self.secret_key.get_secret_value().encode()
+
+    @property
+    def on_duty(self) -> OnDutyHours:
+        return OnDutyHours.parse(self.hours, self.timezone)
+
+    @property
+    def first_response_targets(self) -> Targets:
+        return Targets(
+            warning=timedelta(minutes=self.first_response_warning_minutes),
+            breach=timedelta(minutes=self.first_response_breach_minutes),
+        )
 
     @property
     def token(self) -> str:

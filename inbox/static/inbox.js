@@ -27,6 +27,7 @@
     newUrgent: "URGENT: a person needs staff now",
     newCallback: "New callback request",
     capReached: "Requests for staff are being refused: too many at once (see the queue)",
+    firstReplyOverdue: "First reply overdue: a person has waited past the target",
     newTitle: "new",
     changed: "This conversation changed: ",
   };
@@ -124,7 +125,9 @@
     var text =
       data.kind === "alert"
         ? TEXT.capReached
-        : data.kind === "callback"
+        : data.kind === "breach"
+          ? TEXT.firstReplyOverdue + ": " + data.reason_label + " (" + data.channel_label + ")"
+          : data.kind === "callback"
           ? TEXT.newCallback + " (" + data.channel_label + ")"
           : (data.urgent ? TEXT.newUrgent : TEXT.newHandoff) + ": " + data.reason_label + " (" + data.channel_label + ")";
     if (data.kind === "alert") reloadQueue(); // its banner
@@ -218,6 +221,7 @@
 
   function addMessage(message) {
     if (!messages || messages.querySelector('[data-id="' + message.id + '"]')) return;
+    if (message.sender === "staff") refreshTimer(); // the first reply stops the timer
     messages.append(messageItem(message));
     var none = document.getElementById("no-messages");
     if (none) none.hidden = true;
@@ -274,6 +278,22 @@
         form.requestSubmit();
       }
     });
+    // The person's chat shows "<name> is typing…" for 6 s after each ping: one every 3 s
+    // keeps it up while staff type, without a request per key.
+    var TYPING_PING_MS = 3000;
+    var lastTypingPing = 0;
+    box.addEventListener("input", function () {
+      var now = Date.now();
+      if (!form.dataset.typing || !box.value.trim() || now - lastTypingPing < TYPING_PING_MS) return;
+      lastTypingPing = now;
+      fetch(form.dataset.typing, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRF-Token": csrf },
+      }).catch(function () {
+        /* only a courtesy: the reply itself is what matters */
+      });
+    });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = box.value.trim();
@@ -296,6 +316,7 @@
           return response.json().then(function (data) {
             if (response.ok) {
               box.value = "";
+              lastTypingPing = 0; // the person's chat hid the indicator when the reply came
               addMessage(data.message);
               if (!data.delivered) note.textContent = TEXT.savedNotSent;
             } else if (data.error === "too_long") {
@@ -316,6 +337,48 @@
         });
     });
   }
+
+  // --- saved replies: inserted into the reply at the cursor, to edit before sending --------
+  var cannedRow = document.getElementById("canned-pick-row");
+  if (cannedRow) {
+    var cannedPick = document.getElementById("canned-pick");
+    var replyBox = document.getElementById("reply-text");
+    cannedRow.hidden = false; // without this script, the texts below are there to copy
+    document.getElementById("canned-insert").addEventListener("click", function () {
+      var saved = cannedPick.value && document.getElementById("canned-body-" + cannedPick.value);
+      if (!saved) {
+        cannedPick.focus();
+        return;
+      }
+      // where the cursor was (or what was selected) when staff left the box to pick
+      replyBox.setRangeText(saved.textContent, replyBox.selectionStart, replyBox.selectionEnd, "end");
+      replyBox.dispatchEvent(new Event("input", { bubbles: true }));
+      cannedPick.value = "";
+      replyBox.focus();
+    });
+  }
+
+  // --- first-response timers: on-duty minutes are counted by the server -------------------
+  var timerBox = document.getElementById("first-response-timer");
+  function refreshTimer() {
+    if (!timerBox) return;
+    fetch(timerBox.getAttribute("data-first-response-url"), {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        if (response.status === 401) return signedOut();
+        if (!response.ok) return;
+        return response.json().then(function (data) {
+          timerBox.innerHTML = data.html; // rendered and escaped by the server's templates
+        });
+      })
+      .catch(function () {});
+  }
+  setInterval(function () {
+    if (timerBox && timerBox.querySelector("[data-first-response-running]")) refreshTimer();
+    if (document.querySelector("#queue-list [data-first-response-running]")) reloadQueue();
+  }, 60000);
 
   // --- the live stream -------------------------------------------------------------------
   function signedOut() {
@@ -361,6 +424,7 @@
     source.addEventListener("queue", function (event) {
       updateCounts(parse(event));
       reloadQueue();
+      refreshTimer(); // a timer may have changed state (inbox/notify.py)
     });
     source.addEventListener("notify", function (event) {
       onNotify(parse(event));

@@ -15,6 +15,7 @@ NOTICES = frozenset(
         "claim_lost",
         "not_yours",
         "ended_already",
+        "not_ended",
         "closed",
         "returned",
         "end_pending",
@@ -25,6 +26,9 @@ NOTICES = frozenset(
         "account_disabled",
         "account_enabled",
         "not_yourself",
+        "canned_reply_added",
+        "canned_reply_saved",
+        "canned_reply_deleted",
     }
 )
 

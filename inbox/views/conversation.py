@@ -1,4 +1,6 @@
-"""One handoff: the transcript, the reply box, and Claim / Close / Return to the assistant."""
+"""One handoff: the transcript, the reply box, and Claim / Close / Return to the assistant;
+the person sees when staff type and claim (channels/webchat.py); the transcript of an ended
+handoff as a file, for the clinical record."""
 
 import asyncio
 import logging
@@ -6,15 +8,19 @@ from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
 
 from sanic import Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, text
 
-from handoff.store import Handoff
+from handoff.store import Handoff, utcnow
 from inbox.accounts import staff_names
+from inbox.canned_replies import list_replies
 from inbox.live import message_payload
 from inbox.notify import deliver_replies, tell_assistant_handoff_ended
 from inbox.security import wants_json
 from inbox.transcript import Entry, transcript
+from inbox.transcript_export import file_name, transcript_text
 from inbox.views.common import go, not_found, notice_of, outcome, staff_id
+from inbox.views.first_response import timer_context
+from inbox.wait_updates import WEBCHAT, announce_claim
 
 logger = logging.getLogger("inbox.conversation")
 MAX_REPLY = 4000
@@ -78,6 +84,8 @@ async def page(request: Request, handoff_id: str) -> HTTPResponse:
         )
         else None,
         max_reply=MAX_REPLY,
+        canned_replies=await ctx.run(list_replies, ctx.store.engine),
+        **await timer_context(request, handoff),
         **permissions(handoff, me),
     )
 
@@ -85,11 +93,71 @@ async def page(request: Request, handoff_id: str) -> HTTPResponse:
 async def claim(request: Request, handoff_id: str) -> HTTPResponse:
     ctx = request.app.ctx
     path = f"/handoffs/{handoff_id}"
-    if await ctx.run(ctx.store.get_handoff, handoff_id) is None:
+    handoff = await ctx.run(ctx.store.get_handoff, handoff_id)
+    if handoff is None:
         return not_found(request)
-    if await ctx.run(ctx.store.claim, handoff_id, staff_id(request)):
+    me = staff_id(request)
+    if await ctx.run(ctx.store.claim, handoff_id, me):
+        name = (await ctx.run(staff_names, ctx.store.engine)).get(me)
+        await announce_claim(ctx.rasa, handoff, name, ctx.settings.rasa_timeout_seconds)
         return outcome(request, path, "claimed")
     return outcome(request, path, "claim_lost", status=409)
+
+
+async def typing(request: Request, handoff_id: str) -> HTTPResponse:
+    """The claimant is typing a reply: the person's web chat says so (the page's script sends
+    this at most every few seconds). Best effort: a failure only means no indicator."""
+    ctx = request.app.ctx
+    handoff = await ctx.run(ctx.store.get_handoff, handoff_id)
+    if handoff is None:
+        return not_found(request)
+    me = staff_id(request)
+    if not permissions(handoff, me)["can_reply"]:
+        return json({"error": "not yours" if handoff.active else "ended"}, status=409)
+    if handoff.channel != WEBCHAT:  # no live connection to show it on
+        return json({"sent": False})
+    name = (await ctx.run(staff_names, ctx.store.engine)).get(me)
+    try:
+        await asyncio.wait_for(
+            ctx.rasa.staff_typing(handoff.conversation_id, name), ctx.settings.rasa_timeout_seconds
+        )
+    except Exception as problem:
+        logger.warning("could not show that staff are typing: %s", type(problem).__name__)
+        return json({"sent": False})
+    return json({"sent": True})
+
+
+async def transcript_file(request: Request, handoff_id: str) -> HTTPResponse:
+    """The transcript of an ended handoff, as a plain-text file for the clinical record."""
+    ctx = request.app.ctx
+    handoff = await ctx.run(ctx.store.get_handoff, handoff_id)
+    if handoff is None:
+        return not_found(request)
+    if handoff.active:  # the record is of a conversation that has ended
+        return outcome(request, f"/handoffs/{handoff_id}", "not_ended", status=409)
+    me = staff_id(request)
+    names = await ctx.run(staff_names, ctx.store.engine)
+    messages = await ctx.run(ctx.store.messages, handoff_id)
+    earlier = await earlier_conversation(
+        request, handoff.conversation_id, before=handoff.created_at
+    )
+    body = transcript_text(
+        handoff,
+        earlier,
+        messages,
+        names,
+        ctx.settings.timezone,
+        exported_by=names.get(me, "?"),
+        exported_at=utcnow(),
+    )
+    await ctx.run(ctx.store.audit, me, "export_transcript", handoff_id=handoff_id)
+    return text(
+        body,
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_name(handoff)}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 async def reply(request: Request, handoff_id: str) -> HTTPResponse:

@@ -13,6 +13,7 @@ from sanic.response import HTTPResponse, json
 from handoff.limits import recent_alerts
 from handoff.store import ENDED, utcnow
 from inbox.accounts import staff_names
+from inbox.first_response import timers
 from inbox.views.common import go, notice_of, staff_id
 
 TABS = ("waiting", "mine", "closed", "callbacks")
@@ -57,6 +58,11 @@ async def _listing(request: Request, tab: str) -> Dict[str, Any]:
         shown = context["handoffs"] = await run(
             store.list_handoffs, statuses, claimed_by, PAGE_SIZE, newest_first, offset
         )
+        settings = ctx.settings
+        context["timers"] = await run(
+            timers, store.engine, shown, settings.on_duty, settings.first_response_targets
+        )
+        context["targets"] = target_minutes(settings)
     context["paging"] = {
         "page": page,
         "pages": pages,
@@ -68,6 +74,14 @@ async def _listing(request: Request, tab: str) -> Dict[str, Any]:
     context["names"] = await run(staff_names, store.engine)
     context["counts"] = await run(store.queue_counts, me)
     return context
+
+
+def target_minutes(settings: Any) -> Dict[str, int]:
+    """The first-response thresholds as the timers' texts say them."""
+    return {
+        "warning": settings.first_response_warning_minutes,
+        "breach": settings.first_response_breach_minutes,
+    }
 
 
 async def home(request: Request) -> HTTPResponse:
