@@ -36,6 +36,8 @@ import yaml
 
 from actions.answer_planner import CALIBRATION, Calibration, plan_answer
 from actions.evidence_store import EvidenceStore, get_store
+from channels.phone_text import recogniser_text as recogniser_text  # re-exported for tests
+from channels.phone_text import voice_channel_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET_DIR = ROOT / "tests" / "real_questions"
@@ -89,44 +91,6 @@ def load_dev_set(directory: Path = DEV_SET_DIR) -> List[DevQuestion]:
 def normalised(text: str) -> str:
     """For comparing questions: lower case, letters and digits only, single spaces."""
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
-# --- phone-recogniser text ----------------------------------------------------------------------
-# Recognisers spell out what people say as letters; written acronyms become letter runs.
-SPELLED_ACRONYMS = {
-    "ahsct", "hsct", "ms", "edss", "msc", "mscs", "dmt", "dmts", "nhs", "fda", "mri", "atg",
-    "rrms", "spms", "ppms", "bmt", "cns", "gp", "uk", "us", "usa", "icu", "iv", "ivig",
-    "picc", "neda", "ebv", "jcv", "pml", "itp",
-}  # fmt: skip
-
-
-def recogniser_text(text: str) -> str:
-    """How a phone recogniser would hand the question over: lower case, no punctuation,
-    acronyms as letters ("h s c t")."""
-    words = re.findall(r"\d+(?:\.\d+)?|[\w']+", text.replace("-", " ").replace("/", " "))
-    spoken = []
-    for word in words:
-        bare = word.lower().strip("'")
-        if bare.endswith("'s"):
-            bare = bare[:-2]
-        if bare in SPELLED_ACRONYMS:
-            spoken.append(" ".join(bare))
-        else:
-            spoken.append(word.lower())
-    return " ".join(spoken)
-
-
-def voice_channel_text(text: str) -> str:
-    """The recogniser's text after the phone channel tidies it, exactly as NLU receives it."""
-    from channels.voice_lexicon import load_lexicon, normalise_speech
-
-    global _LEXICON
-    if _LEXICON is None:
-        _LEXICON = load_lexicon()
-    return normalise_speech(recogniser_text(text), _LEXICON)
-
-
-_LEXICON = None
 
 
 # --- outcomes ---------------------------------------------------------------------------------

@@ -31,8 +31,10 @@ from handoff.store import utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
-# staff answer people; an admin also manages accounts and reads the audit log
-ROLES = ("staff", "admin")
+# staff answer people; a curator also reads the curators' reports (what the assistant could
+# not answer, per-item feedback) and the evaluation page; an admin can do everything, and
+# manages accounts, canned replies and reads the audit log
+ROLES = ("staff", "curator", "admin")
 _hasher = PasswordHasher()  # Argon2id with the library's recommended parameters
 
 
@@ -58,6 +60,10 @@ class StaffAccount:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_curator(self) -> bool:
+        return self.role in ("curator", "admin")
 
 
 def normalise_email(email: str) -> str:
@@ -234,7 +240,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=ROLES, default="staff")
     commands.add_parser("list", help="list staff accounts")
-    set_role_command = commands.add_parser("set-role", help="make an account staff or admin")
+    set_role_command = commands.add_parser(
+        "set-role", help="make an account staff, curator or admin"
+    )
     set_role_command.add_argument("--email", required=True)
     set_role_command.add_argument("--role", choices=ROLES, required=True)
     for name, text in (

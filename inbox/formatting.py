@@ -1,6 +1,7 @@
 """How times, waits and codes are shown to staff (Jinja filters, also used for live events)."""
 
 import datetime as dt
+import re
 from typing import Any, Callable, Dict, Optional
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,8 @@ ACTIONS = {
     "sign_in_failed": "Failed sign-in",
     "sign_in_blocked": "Sign-in blocked (too many failures)",
     "view": "Opened conversation",
+    "export_transcript": "Downloaded a transcript",
+    "export_curation": "Downloaded a curators' report",
     "view_callback": "Opened callback request",
     "claim": "Claimed",
     "reply": "Replied",
@@ -47,6 +50,9 @@ ACTIONS = {
     "retention": "Deleted old records",
     "account_disabled": "Disabled an account",
     "account_enabled": "Enabled an account",
+    "canned_reply_added": "Added a saved reply",
+    "canned_reply_edited": "Edited a saved reply",
+    "canned_reply_deleted": "Deleted a saved reply",
 }
 
 
@@ -81,6 +87,30 @@ def waited(since: Optional[dt.datetime], now: Optional[dt.datetime] = None) -> s
     return f"{hours // 24} days"
 
 
+def duration(seconds: float) -> str:
+    """A span of time as `waited` words it ("under a minute", "7 min", "2 h 5 min")."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+
+
+def unmarked(text: Optional[str]) -> str:
+    """An answer's Markdown as plain text for staff pages (the widget renders it; the inbox
+    shows it as text, where "**70%**" would be noise): bold markers go, a link keeps its
+    address in brackets."""
+    if not text:
+        return ""
+    return LINK.sub(r"\1 (\2)", EMPHASIS.sub(r"\2", text))
+
+
 def iso(value: Optional[dt.datetime]) -> str:
     return value.astimezone(dt.timezone.utc).isoformat() if value else ""
 
@@ -90,7 +120,9 @@ def filters(timezone: str) -> Dict[str, Callable[..., Any]]:
     return {
         "local_time": lambda value: local_time(value, zone),
         "waited": waited,
+        "duration": duration,
         "iso": iso,
+        "unmarked": unmarked,
         "reason_label": lambda code: REASONS.get(code, code),
         "status_label": lambda code: STATUSES.get(code, code),
         "channel_label": lambda code: CHANNELS.get(code, code),

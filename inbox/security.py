@@ -2,7 +2,8 @@
 
 - Every route needs a signed-in staff member unless `routes.py` marks it `ctx_public=True`:
   pages redirect to the sign-in page, `/api/...` answers 401. A new route is private by default.
-  Routes marked `ctx_admin=True` (accounts, the audit log) answer 403 to staff who are not admins.
+  Routes marked `ctx_admin=True` (accounts, the audit log) answer 403 to staff who are not admins;
+  `ctx_curator=True` (the curators' reports) to staff who are neither curators nor admins.
 - Every state-changing request carries the session's CSRF token (synchronizer token pattern) as
   the `csrf_token` form field or the `X-CSRF-Token` header, else 403. The sign-in form, which has
   no session yet, carries an HMAC of a random cookie value instead (signed double submit).
@@ -219,6 +220,11 @@ def _for_admins(request: Request) -> bool:
     return bool(route is not None and getattr(route.ctx, "admin", False))
 
 
+def _for_curators(request: Request) -> bool:
+    route = request.route
+    return bool(route is not None and getattr(route.ctx, "curator", False))
+
+
 async def authenticate(request: Request) -> Optional[HTTPResponse]:
     """Request middleware: who is asking, and may they?"""
     app = request.app
@@ -254,6 +260,10 @@ async def authenticate(request: Request) -> Optional[HTTPResponse]:
         if wants_json(request):
             return json({"error": "for administrators only"}, status=403)
         return app.ctx.render(request, "error.html", status=403, problem="admins_only")
+    if _for_curators(request) and not request.ctx.session.is_curator:
+        if wants_json(request):
+            return json({"error": "for curators only"}, status=403)
+        return app.ctx.render(request, "error.html", status=403, problem="curators_only")
     return None
 
 

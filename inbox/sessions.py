@@ -42,6 +42,10 @@ class StaffSession:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def is_curator(self) -> bool:
+        return self.role in ("curator", "admin")
+
 
 class SessionStore:
     def __init__(self, engine: Engine, idle: dt.timedelta, absolute: dt.timedelta) -> None:

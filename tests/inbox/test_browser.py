@@ -248,3 +248,44 @@ def test_an_arrival_while_staff_look_elsewhere_shows_in_the_title_and_the_deskto
 
     staff.evaluate("() => { window.away = false; window.dispatchEvent(new Event('focus')); }")
     expect(staff).to_have_title(title)
+
+
+def test_a_thumbs_down_with_a_reason_reaches_the_curators_report_and_its_csv(
+    stack, store, pages, screenshots
+):
+    """The curators' loop end to end: a person rates an answer down with a reason and a comment
+    in the widget; a curator finds it in the report, without the contact details the comment
+    held, and downloads it as CSV."""
+    widget = pages(viewport={"width": 1280, "height": 900})
+    widget.goto(f"http://localhost:{stack.web_port}/?server={stack.rasa_url}")
+    widget.get_by_role("button", name="Ask a question").click()
+    question = widget.get_by_role("textbox", name="Your question")
+    question.fill("does the chemo in hsct make your hair fall out")
+    question.press("Enter")
+    expect(widget.locator(".message-deferral")).to_have_count(1)
+    widget.locator(".message-evidence").get_by_role("button", name="No, not helpful").click()
+    widget.get_by_role("radio", name="Wrong topic").check()
+    widget.get_by_label("Anything to add? (optional)").fill(
+        "I asked about hair loss, write to me at sam@example.org"
+    )
+    widget.get_by_role("button", name="Send").first.click()
+    expect(widget.locator(".feedback-reason-status")).to_be_visible()
+    expect(widget.locator(".message-bot").last).to_contain_text("Thank you")
+
+    create_account(store.engine, "cat@clinic.example", "Cat Curator", PASSWORD, role="curator")
+    curator = pages(viewport=LAPTOP)
+    sign_in(curator, stack, "cat@clinic.example")
+    curator.get_by_role("link", name="What people ask").click()
+    group = curator.locator(".curation-group", has_text="hair fall out")
+    expect(group).to_contain_text("Wrong topic")
+    expect(group).to_contain_text("[removed]")
+    expect(curator.locator("main")).not_to_contain_text("sam@example.org")
+
+    with curator.expect_download() as download:
+        curator.get_by_role("link", name=re.compile("CSV")).first.click()
+    body = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "does the chemo in hsct make your hair fall out" in body
+    assert "Wrong topic" in body and "sam@example.org" not in body
+
+    curator.goto(f"{stack.inbox_url}/curation/items")
+    expect(curator.locator("main")).to_contain_text("Wrong topic")

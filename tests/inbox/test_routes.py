@@ -24,12 +24,27 @@ PUBLIC = {
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
 }
-# Routes only admins may use (staff get 403): accounts and the audit log.
+# Routes only admins may use (staff get 403): accounts, the audit log and saved replies.
 ADMIN = {
     ("GET", "/audit"),
     ("GET", "/accounts"),
     ("POST", "/accounts/<staff_id:int>/disable"),
     ("POST", "/accounts/<staff_id:int>/enable"),
+    ("GET", "/canned-replies"),
+    ("POST", "/canned-replies"),
+    ("POST", "/canned-replies/<reply_id:int>"),
+    ("POST", "/canned-replies/<reply_id:int>/delete"),
+}
+# Routes only curators and admins may use (staff get 403): the curators' reports.
+CURATOR = {
+    ("GET", "/curation"),
+    ("GET", "/curation/items"),
+    ("GET", "/curation/topics"),
+    ("GET", "/curation/unanswered.csv"),
+    ("GET", "/curation/items.csv"),
+    ("GET", "/curation/topics.csv"),
+    ("GET", "/curation/evaluate"),
+    ("POST", "/curation/evaluate"),
 }
 
 
@@ -53,9 +68,25 @@ def route_table(db_url):
     ]
 
 
+def curator_routes(db_url):
+    """Every (method, route) the app marks for curators."""
+    previous, Sanic.test_mode = Sanic.test_mode, True
+    try:
+        app = create_app(InboxSettings(env="development", db_url=db_url))
+    finally:
+        Sanic.test_mode = previous
+    app.ctx.store.engine.dispose()
+    return {
+        (method, route.uri)
+        for route in app.router.routes
+        if getattr(route.ctx, "curator", False)
+        for method in route.methods - {"HEAD", "OPTIONS"}
+    }
+
+
 def fill(uri: str, handoff_id: str, callback_id: str, staff_id: int = 0) -> str:
     uri = uri.replace("<handoff_id:str>", handoff_id).replace("<callback_id:str>", callback_id)
-    uri = uri.replace("<staff_id:int>", str(staff_id))
+    uri = uri.replace("<staff_id:int>", str(staff_id)).replace("<reply_id:int>", "1")
     assert "<" not in uri, f"a new kind of route parameter: teach this test about {uri}"
     return uri
 
@@ -109,6 +140,23 @@ def test_admin_routes_are_refused_to_staff_who_are_not_admins(signed_in, make_st
     assert not find_account(store.engine, other_email).disabled  # the posts changed nothing
     assert len(store.audit_entries()) == audit_before
     assert 'href="/audit"' not in nurse.get("/queue").text  # nor are they offered
+
+
+def test_curator_routes_are_refused_to_plain_staff(signed_in, store, db_url):
+    assert curator_routes(db_url) == CURATOR
+    nurse, _ = signed_in("Nurse Lee")
+    audit_before = len(store.audit_entries())
+    for method, uri in sorted(CURATOR):
+        form = {"csrf_token": nurse.csrf, "question": "what is hsct"} if method == "POST" else None
+        page = nurse.request(method, uri, form=form)
+        assert page.status == 403, (method, uri)
+        assert "Only a curator or an administrator" in page.text
+        api = nurse.request(
+            method, uri, headers={"X-CSRF-Token": nurse.csrf, "Accept": "application/json"}
+        )
+        assert (api.status, api.json()) == (403, {"error": "for curators only"})
+    assert len(store.audit_entries()) == audit_before  # no report was downloaded
+    assert 'href="/curation"' not in nurse.get("/queue").text  # nor are they offered
 
 
 def test_an_admin_sees_accounts_and_disables_one(signed_in, make_staff, store):
@@ -196,6 +244,10 @@ def test_pages_are_served_with_security_headers_and_no_inline_code(inbox, signed
         f"/callbacks/{callback_id}",
         "/audit",
         "/accounts",
+        "/canned-replies",
+        "/curation",
+        "/curation/items",
+        "/curation/topics",
     ]
     for path in pages + ["/sign-in"]:
         response = (Client(inbox.url) if path == "/sign-in" else client).get(path)
