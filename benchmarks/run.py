@@ -4,8 +4,10 @@
 
 Both are trained from scratch (fresh Rasa cache) and started on this machine in the same run,
 then driven one after the other over the REST channel by the same load generator: our
-assistant with FAQ questions, the reference with its own training examples. Writes
-results/bench/<config>/report.md, latency-throughput.png and raw.json, and prints the table.
+assistant with FAQ questions, the reference with its own training examples. Then ours alone:
+the time of each stage of one message (benchmarks/stages.py), so the next bottleneck shows in
+every run. Writes results/bench/<config>/report.md, latency-throughput.png and raw.json, and
+prints the tables.
 """
 
 import argparse
@@ -27,7 +29,7 @@ from typing import Callable, Dict, List, Sequence
 import yaml
 from tqdm import tqdm
 
-from benchmarks import item_ranker, long_messages
+from benchmarks import item_ranker, long_messages, stages
 from benchmarks.load import LoadResult, run_load
 from benchmarks.processes import peak_rss_mb
 from benchmarks.report import chart, markdown_table
@@ -292,6 +294,14 @@ def main() -> int:
         reference_rss = {"Rasa server": peak_rss_mb(reference_process.pid)}
         # after the load, so its peak memory is the load's
         long_report = long_messages.report(long_messages.measure(stack.rasa_url))
+        # in this process, against the stack's action server and a tracker store of its kind
+        stage_endpoints = stack.endpoints
+        if args.config == "default":
+            (work / "stages").mkdir()
+            stage_endpoints = sqlite_endpoints(work / "stages", action_port, "stages.db")
+        stage_times = stages.measure(
+            ours_models / "ours.tar.gz", stage_endpoints, questions, env=stack.extra_env
+        )
     finally:
         stack.stop()
         if reference_process and reference_process.poll() is None:
@@ -315,10 +325,12 @@ def main() -> int:
     }
     table = markdown_table(ours, theirs, levels)
     ranker = item_ranker.report(item_ranker.measure(ours_models / "ours.tar.gz"))
+    stage_report = stages.report(stage_times)
     (out / "report.md").write_text(
         f"# Benchmark ({args.config} configuration)\n\n{args.messages} messages per "
         f"conversation; latency is end to end per message over REST; medians and "
-        f"percentiles from one run.\n\n{table}\n\n{ranker}\n\n{long_report}"
+        f"percentiles from one run.\n\n{table}\n\n{stage_report}\n\n{ranker}\n\n"
+        f"{long_report}"
     )
     chart(ours, theirs, levels, out / "latency-throughput.png")
     raw = {
@@ -328,9 +340,11 @@ def main() -> int:
         }
         for name, data in (("ours", ours), ("reference", theirs))
     }
+    raw["stages_ms"] = stage_times["turns"]
     (out / "raw.json").write_text(json.dumps(raw))
     print()
     print(table)
+    print(stage_report)
     print(ranker)
     print(f"Written to {out.relative_to(ROOT)}/ (report.md, latency-throughput.png, raw.json)")
     return 0
