@@ -56,7 +56,7 @@ from benchmarks.run import (
 from channels.voice import conversation_id
 from channels.voice_lexicon import is_more, is_repeat, load_lexicon, normalise_speech
 from devtools.model import current_model_path
-from devtools.serve import Stack, sqlite_endpoints
+from devtools.serve import RASA_SERVER, Stack, sqlite_endpoints
 from handoff.store import HandoffStore
 from inbox.accounts import create_account
 
@@ -509,7 +509,7 @@ async def handoff(
 # --- processes: the restart, memory ----------------------------------------------------------
 def role(process: subprocess.Popen) -> str:
     """Which server a process of the stack is (`python -m <module> ...`)."""
-    return {"rasa": "Rasa", "actions.server": "actions", "inbox": "inbox"}[process.args[2]]
+    return {RASA_SERVER: "Rasa", "actions.server": "actions", "inbox": "inbox"}[process.args[2]]
 
 
 def restart_rasa(stack: Stack) -> float:

@@ -191,14 +191,17 @@ async def _measure(
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.log_utils import configure_structlog
 
+    from addons import rasa_patches
+    from addons.action_endpoint import PooledEndpointConfig
     from custom_nlu.minilm import get_encoder
 
     # Rasa's debug events off, as on the server (and they would cost time inside the turn)
     configure_structlog(logging.WARNING)
     logging.getLogger("rasa").setLevel(logging.WARNING)
-    agent = await load_agent(
-        model_path=str(model), endpoints=AvailableEndpoints.read_endpoints(str(endpoints))
-    )
+    rasa_patches.apply()  # the server's Rasa, as its entry point (addons/rasa_server.py) runs it
+    available = AvailableEndpoints.read_endpoints(str(endpoints))
+    action_endpoint = available.action = PooledEndpointConfig.like(available.action)
+    agent = await load_agent(model_path=str(model), endpoints=available)
     if not agent.is_ready():
         raise RuntimeError(f"Rasa could not load {model}")
 
@@ -235,8 +238,7 @@ async def _measure(
                 unanswered += not replies
     finally:
         clock.unwrap()
-        async with agent.action_endpoint.session() as session:
-            await session.close()  # the pool dialogue/http_sessions.py keeps open
+        await action_endpoint.close()
     passes = encoder._cached_embed.cache_info().misses - misses_before
     return {
         "turns": turns,

@@ -19,14 +19,18 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 import yaml
 
+from channels.settings import ENV_AUTH_TOKEN, ENV_DEV_INSECURE
 from devtools.model import ROOT, current_model_path
 from devtools.static_site import StaticSite
+from env_flags import parse_flag
 
 VAR_DIR = ROOT / "var"
+# `python -m rasa`, with the project's Rasa patches applied first (addons/rasa_patches.py)
+RASA_SERVER = "addons.rasa_server"
 # Conversations are health information: Rasa's telemetry and error reports stay off.
 PRIVATE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 TOKEN_FILE = VAR_DIR / "rasa_token"
@@ -70,12 +74,17 @@ def action_server_token() -> str:
     return local_secret("ACTION_SERVER_TOKEN", "action_server_token")
 
 
-def effective_credentials(path: Path, env: Dict[str, str]) -> Path:
+def voice_configured(env: Mapping[str, str]) -> bool:
+    """Whether the phone channel can start: a Twilio token, or the development switch read
+    exactly as the channel reads it (env_flags), so `on` means on for both."""
+    return bool(env.get(ENV_AUTH_TOKEN)) or parse_flag(env.get(ENV_DEV_INSECURE), ENV_DEV_INSECURE)
+
+
+def effective_credentials(path: Path, env: Mapping[str, str]) -> Path:
     """The channels to start: credentials.yml, less the phone channel when Twilio is not
     configured (no TWILIO_AUTH_TOKEN), so the assistant still starts for web and REST."""
     channels = yaml.safe_load(path.read_text()) or {}
-    insecure = env.get("VOICE_DEV_INSECURE", "").lower() in ("1", "true", "yes")
-    if VOICE_CHANNEL not in channels or env.get("TWILIO_AUTH_TOKEN") or insecure:
+    if VOICE_CHANNEL not in channels or voice_configured(env):
         return path
     del channels[VOICE_CHANNEL]
     VAR_DIR.mkdir(exist_ok=True)
@@ -127,7 +136,7 @@ class Stack:
         self,
         name: str,
         args: List[str],
-        module: str = "rasa",
+        module: str = RASA_SERVER,
         env: Optional[Dict[str, str]] = None,
     ) -> subprocess.Popen:
         self.log_dir.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,11 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from addons.rasa_patches import require_attributes
+
 T = TypeVar("T")
 Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]
+OVERRIDDEN = ("issue_ticket", "update_lock", "finish_serving", "cleanup", "create_lock")
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -29,6 +32,10 @@ class AtomicRedisLockStore(RedisLockStore):
             kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs, **kwargs}
         kwargs.pop("type", None)
         super().__init__(**kwargs)
+        # Rasa's client and key prefix are read, and the ticket operations LockStore.lock()
+        # calls are replaced: a renamed one would silently bring back the lost tickets
+        require_attributes(self, ("red", "key_prefix"), "AtomicRedisLockStore")
+        require_attributes(RedisLockStore, OVERRIDDEN, "AtomicRedisLockStore")
 
     def _transaction(self, conversation_id: Text, change: Change) -> T:
         key = self.key_prefix + conversation_id

@@ -5,8 +5,10 @@ import threading
 
 import pytest
 import redis
+from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from addons.rasa_patches import RasaPatchError
 from lock_stores.redis import AtomicRedisLockStore
 
 DB = 4
@@ -66,3 +68,11 @@ def test_the_context_manager_serialises_a_conversation(store):
     asyncio.run(scenario())
     assert all(order[i].split()[0] == order[i + 1].split()[0] for i in range(0, 6, 2))
     assert store.get_lock("c2") is None
+
+
+def test_a_rasa_whose_lock_store_changed_is_refused(monkeypatch):
+    """The store replaces the ticket operations LockStore.lock() calls: if Rasa renamed one,
+    Rasa's racy version would run silently — so it refuses instead."""
+    monkeypatch.delattr(LockStore, "finish_serving")
+    with pytest.raises(RasaPatchError, match="AtomicRedisLockStore relies on finish_serving"):
+        AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=6379, db=DB))

@@ -3,11 +3,13 @@
 import asyncio
 
 import pytest
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
+from addons.rasa_patches import RasaPatchError
 from tests.conftest import ROOT
 from tracker_stores.sqlite import SQLiteTrackerStore
 
@@ -47,3 +49,17 @@ def test_the_database_is_in_wal_mode(tmp_path, domain):
 def test_other_dialects_are_refused(domain):
     with pytest.raises(ValueError):
         SQLiteTrackerStore(domain=domain, dialect="postgresql")
+
+
+def test_a_rasa_that_renamed_the_replaced_attributes_is_refused(tmp_path, domain, monkeypatch):
+    """The store replaces Rasa's engine and sessionmaker: if Rasa kept its sessions under
+    another name, ours would be ignored silently (no WAL) — so it refuses instead."""
+    rasa_init = SQLTrackerStore.__init__
+
+    def renamed(self, *args, **kwargs):
+        rasa_init(self, *args, **kwargs)
+        self._sessionmaker = self.__dict__.pop("sessionmaker")
+
+    monkeypatch.setattr(SQLTrackerStore, "__init__", renamed)
+    with pytest.raises(RasaPatchError, match="SQLiteTrackerStore relies on sessionmaker"):
+        SQLiteTrackerStore(domain=domain, db=str(tmp_path / "c.db"))

@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from addons.rasa_patches import require_attributes
+
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
 
 
@@ -33,6 +35,9 @@ class SQLiteTrackerStore(SQLTrackerStore):
         if kwargs["dialect"] != "sqlite":
             raise ValueError("SQLiteTrackerStore is for SQLite; use SQLTrackerStore otherwise")
         super().__init__(*args, **kwargs)  # creates the tables
+        # Rasa's queries go through these two attributes (session_scope): replaced below, so
+        # a Rasa that renamed them would otherwise keep its own engine without the pragmas
+        require_attributes(self, ("engine", "sessionmaker"), "SQLiteTrackerStore")
         # One connection kept open (SQLAlchemy's SQLite default opens and closes one per
         # query: 10% of a turn in the profile). The Rasa server reads and writes from its
         # event-loop thread only, so a single connection is safe.

@@ -133,7 +133,7 @@ def test_commands_name_modules_that_exist():
     for _, _, container in ALL_CONTAINERS:
         command = container.get("command", [])
         modules += [command[i + 1] for i, word in enumerate(command[:-1]) if word == "-m"]
-    assert {"secrets_check", "rasa", "inbox", "inbox.retention"} <= set(modules)
+    assert {"secrets_check", "addons.rasa_server", "inbox", "inbox.retention"} <= set(modules)
     for module in modules:
         top = module.split(".")[0]
         if top not in ("rasa", "http"):

@@ -5,7 +5,7 @@ re-checks Rasa's own (constant) response schema against the JSON Schema 2020-12 
 Profiled: 49 ms of CPU per custom action call, more than everything else in a turn together
 (docs/nlu-and-performance.md). jsonschema's documentation recommends a validator built once
 for repeated validation; the check of the response itself, and the error Rasa raises, are
-unchanged.
+unchanged. Installed in place of RemoteAction._validate_action_result by rasa_patches.py.
 """
 
 from functools import lru_cache
@@ -37,8 +37,3 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
         )
         raise error
     return True
-
-
-def install() -> None:
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-    response_validator()  # built while the model loads (50 ms), not in someone's first turn
