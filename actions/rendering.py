@@ -10,8 +10,8 @@ import re
 from typing import Dict, List, Optional, Sequence
 
 from actions.evidence_store import EvidenceItem, EvidenceStore, Source, Topic
+from messages.contract import CHECKED_CLAIM, EVIDENCE_ANSWER, SUPPORTS
 
-EVIDENCE_PAYLOAD_TYPE = "evidence_answer"
 EVIDENCE_ITEM_ENTITY = "evidence_item"  # a "did you mean" button names the item it stands for
 
 
@@ -61,10 +61,6 @@ def spoken_text(items: Sequence[EvidenceItem]) -> str:
     return " ".join(item.spoken for item in items)
 
 
-SUPPORTS = "supports"
-CHECKED_CLAIM = "checked_claim"
-
-
 def citations_payload(
     topic: Topic,
     items: Sequence[EvidenceItem],
@@ -75,7 +71,7 @@ def citations_payload(
     says its role: it supports the answer, or it is a claim the answer checked."""
     reviewed = [item.last_reviewed for item in items if item.last_reviewed]
     return {
-        "type": EVIDENCE_PAYLOAD_TYPE,
+        "type": EVIDENCE_ANSWER,
         "topic": topic.id,
         "evidence_ids": [item.id for item in items],
         # the oldest review among the items: what "Last reviewed" under an answer can promise

@@ -29,12 +29,15 @@ from channels.voice_lexicon import (
     spoken_choice_name,
 )
 from channels.voice_state import CallState, PendingAnswer
+from messages.contract import (
+    END_CALL,
+    EVIDENCE_ANSWER,
+    SPECIALIST_DEFERRAL,
+    TRANSFER,
+    URGENT_HELP,
+    custom_type,
+)
 
-URGENT_HELP = "urgent_help"
-EVIDENCE_ANSWER = "evidence_answer"
-SPECIALIST_DEFERRAL = "specialist_deferral"
-TRANSFER = "transfer"
-END_CALL = "end_call"
 # In a message of several questions each answer starts with this response ("You asked: …"):
 # the caller hears one question's answer at a time, with "say more" between them.
 QUESTION_PART_RESPONSE = "utter_question_part"
@@ -98,11 +101,6 @@ class VoiceReply:
 
 
 # --- sorting the bot's messages --------------------------------------------------------------
-def _custom_type(message: Mapping[str, Any]) -> Optional[str]:
-    custom = message.get("custom")
-    return custom.get("type") if isinstance(custom, dict) else None
-
-
 def _choice_lines(intro: str, choices: Sequence[Choice], lexicon: VoiceLexicon) -> List[str]:
     """ "You can also ask about: a, b, or c." or "Did you mean one of these?" + "You can say: …"."""
     listed = join_choices([c.name for c in choices], lexicon)
@@ -115,7 +113,7 @@ def plan_turn(messages: Iterable[Mapping[str, Any]], lexicon: VoiceLexicon) -> T
     """Sorts the bot's messages: urgent help, answer, choices, deferral."""
     turn = Turn()
     for message in messages:
-        kind = _custom_type(message)
+        kind = custom_type(message)
         text = speakable(message.get("text"), lexicon)
         buttons = message.get("buttons") or message.get("quick_replies") or []
         if kind == END_CALL or message.get("utter_action") in lexicon.end_call_after:

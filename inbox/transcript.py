@@ -1,21 +1,32 @@
 """The conversation before a handoff, read from the assistant's tracker (Rasa's HTTP API).
 
-Pure functions: a tracker (JSON) in, the messages staff read out. What the person typed (or the
-label of the button they pressed), what the assistant answered, and for evidence answers the
-sources it cited (`data.custom.sources` of the bot event, see docs/architecture.md). External
-events the inbox itself triggered (`EXTERNAL_staff_reply`, ...) are nobody's words: left out.
+Pure functions: a tracker (JSON) in, the messages staff read out. What the person saw
+(messages/contract.py `visible_messages`, as the web chat's history shows it: what they typed or
+the label of the button they pressed, never the inbox's own external events), what the
+assistant answered, and for evidence answers the sources it cited (`data.custom.sources` of the
+bot event, see docs/architecture.md).
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
-STAFF_MESSAGE = "staff_message"
+from messages.contract import (
+    CHECKED_CLAIM,
+    EVIDENCE_ANSWER,
+    HANDOFF_STATUS,
+    SPECIALIST_DEFERRAL,
+    STAFF_MESSAGE,
+    URGENT_HELP,
+    custom_type,
+    visible_messages,
+)
+
 KINDS = {
-    "evidence_answer": "evidence",
-    "specialist_deferral": "deferral",
-    "urgent_help": "urgent",
-    "handoff_status": "status",
+    EVIDENCE_ANSWER: "evidence",
+    SPECIALIST_DEFERRAL: "deferral",
+    URGENT_HELP: "urgent",
+    HANDOFF_STATUS: "status",
     STAFF_MESSAGE: "staff",
 }
 
@@ -62,15 +73,19 @@ def _sources(custom: Dict[str, Any]) -> List[Source]:
                 url=url
                 if isinstance(url, str) and url.startswith(("https://", "http://"))
                 else None,
-                checked_claim=source.get("role") == "checked_claim",
+                checked_claim=source.get("role") == CHECKED_CLAIM,
             )
         )
     return found
 
 
-def _is_external(event: Dict[str, Any]) -> bool:
-    intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-    return intent.startswith("EXTERNAL_") or str(event.get("text") or "").startswith("EXTERNAL: ")
+def _until(events: Iterable[Dict[str, Any]], before: Optional[dt.datetime]) -> Iterator[Dict]:
+    """The events up to the first one at or after `before`."""
+    for event in events:
+        at = _time(event)
+        if before is not None and at is not None and at >= before:
+            return
+        yield event
 
 
 def transcript(
@@ -78,37 +93,26 @@ def transcript(
 ) -> List[Entry]:
     """The person's and the assistant's messages, oldest first, up to `before` (the handoff)."""
     entries: List[Entry] = []
-    for event in (tracker or {}).get("events") or []:
-        at = _time(event)
-        if before is not None and at is not None and at >= before:
-            break
-        if event.get("event") == "user":
-            if _is_external(event):
-                continue
-            shown = (event.get("metadata") or {}).get("display") or event.get("text")
-            if shown:
-                entries.append(Entry("person", str(shown), at))
-        elif event.get("event") == "bot":
-            data = event.get("data") or {}
-            custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
-            kind = KINDS.get(str(custom.get("type")))
-            text = str(event.get("text") or "")
-            buttons = [
-                str(b.get("title"))
-                for b in (data.get("buttons") or data.get("quick_replies") or [])
-                if isinstance(b, dict) and b.get("title")
-            ]
-            if not text and not buttons:
-                continue
-            entries.append(
-                Entry(
-                    who="staff" if kind == "staff" else "assistant",
-                    text=text,
-                    at=at,
-                    kind=kind,
-                    staff_name=custom.get("staff_name") if kind == "staff" else None,
-                    sources=_sources(custom) if kind == "evidence" else [],
-                    buttons=buttons,
-                )
+    for message in visible_messages(_until((tracker or {}).get("events") or [], before)):
+        at = _time(message)
+        if message["sender"] == "user":
+            entries.append(Entry("person", str(message["text"]), at))
+            continue
+        custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+        kind = KINDS.get(custom_type(message) or "")
+        text = str(message.get("text") or "")
+        buttons = [str(b["title"]) for b in message.get("quick_replies") or [] if b.get("title")]
+        if not text and not buttons:
+            continue  # nothing for staff to read
+        entries.append(
+            Entry(
+                who="staff" if kind == "staff" else "assistant",
+                text=text,
+                at=at,
+                kind=kind,
+                staff_name=custom.get("staff_name") if kind == "staff" else None,
+                sources=_sources(custom) if kind == "evidence" else [],
+                buttons=buttons,
             )
+        )
     return entries

@@ -1,29 +1,11 @@
-"""The web chat channel's pure parts: message payloads and the history it replays."""
+"""The web chat channel's pure parts: the history it replays (one message's shape:
+tests/messages/test_contract.py)."""
 
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
 from channels.conversation_ids import session_token
-from channels.webchat import WebChatInput, bot_message_payload, conversation_history
-
-
-def test_one_payload_carries_text_buttons_and_custom():
-    payload = bot_message_payload(
-        {
-            "text": "Answer.\n\nSources: X",
-            "buttons": [{"title": "Cost", "payload": "/ask_cost_insurance"}],
-            "custom": {"type": "evidence_answer"},
-            "utter_action": "utter_evidence_answer",
-        }
-    )
-    assert payload == {
-        "text": "Answer.\n\nSources: X",
-        "quick_replies": [
-            {"content_type": "text", "title": "Cost", "payload": "/ask_cost_insurance"}
-        ],
-        "custom": {"type": "evidence_answer"},
-    }
-    assert bot_message_payload({"text": None, "buttons": []}) == {}
+from channels.webchat import WebChatInput, conversation_history
 
 
 def test_history_shows_what_people_saw_and_skips_staff_events():

@@ -1,5 +1,8 @@
 // Settings: English defaults, then the script tag's data- attributes, then
 // window.MSAssistantConfig (the most specific wins). Every user-facing string is in `strings`.
+// The local greeting is the assistant's own (domain.yml's utter_greet), read at build time.
+
+import ASSISTANT from "./assistant.json"; // written from domain.yml (make widget)
 
 export const DEFAULT_STRINGS = {
   launcherText: "Ask a question",
@@ -68,17 +71,11 @@ export const DEFAULT_STRINGS = {
   staffLabel: "{name}, member of staff",
   staffLabelNoName: "Member of staff",
   greetDisplay: "Hello",
-  greeting:
-    "Hello, I'm an automated assistant with information about stem cell therapy for multiple sclerosis (MS), mainly aHSCT. I say where each fact comes from, and I don't replace advice from your own MS team. What would you like to know?",
+  greeting: ASSISTANT.greeting.text,
 };
 
-// Starter buttons under the local greeting (the same topics as the assistant's own greeting).
-export const DEFAULT_GREETING_REPLIES = [
-  { title: "What is aHSCT?", payload: "/ask_what_is_hsct" },
-  { title: "Side effects", payload: "/ask_side_effects" },
-  { title: "Who qualifies?", payload: "/ask_eligibility" },
-  { title: "Cost", payload: "/ask_cost_insurance" },
-];
+// Starter buttons under the local greeting: the assistant's own greeting's.
+export const DEFAULT_GREETING_REPLIES = ASSISTANT.greeting.replies;
 
 export const DEFAULTS = {
   serverUrl: "http://localhost:5005",

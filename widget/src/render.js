@@ -6,22 +6,26 @@
 import { format } from "./config.js";
 import { icon } from "./icons.js";
 import { FEEDBACK_REASONS } from "lexicon:feedback_reasons"; // made at build time (scripts/)
+import ASSISTANT from "./assistant.json"; // written from messages/contract.py (make widget)
 import { markdownToPlainText, renderMarkdown } from "./markdown.js";
 
+// The custom payload types the widget styles; the names are the assistant's own.
+const TYPES = ASSISTANT.payload_types;
 export const CUSTOM = {
-  evidence: "evidence_answer",
-  deferral: "specialist_deferral",
-  urgent: "urgent_help",
+  evidence: TYPES.EVIDENCE_ANSWER,
+  deferral: TYPES.SPECIALIST_DEFERRAL,
+  urgent: TYPES.URGENT_HELP,
   // the staff handoff (actions/handoff.py): a reply typed by a member of staff, and the
   // queue / end notices
-  staff: "staff_message",
-  handoffStatus: "handoff_status",
-  transfer: "transfer",
+  staff: TYPES.STAFF_MESSAGE,
+  handoffStatus: TYPES.HANDOFF_STATUS,
+  transfer: TYPES.TRANSFER,
 };
 
 // An external event (the staff inbox's trigger_intent) is stored as a user message
-// "EXTERNAL: EXTERNAL_staff_reply"; nobody typed it, so it is not shown.
-const EXTERNAL_EVENT = /^EXTERNAL: EXTERNAL_\w+$/;
+// "EXTERNAL: EXTERNAL_staff_reply"; nobody typed it, so it is not shown. The server's history
+// leaves them out already (messages/contract.py); the widget checks again by the same prefix.
+const EXTERNAL_TEXT_PREFIX = ASSISTANT.external_text_prefix;
 
 // The line an answer's text ends with; the Sources list shows the same with links.
 const SOURCES_LINE = /^sources?:/i;
@@ -64,7 +68,7 @@ function externalLink(doc, href, text, strings) {
   return link;
 }
 
-const CHECKED_CLAIM = "checked_claim";
+const CHECKED_CLAIM = ASSISTANT.source_roles.CHECKED_CLAIM;
 
 function sourceList(doc, sources, strings) {
   const items = el(doc, "ol", "sources-list");
@@ -349,7 +353,8 @@ export function renderHistory(doc, messages, context) {
   const fragment = doc.createDocumentFragment();
   for (const message of Array.isArray(messages) ? messages : []) {
     if (!message || typeof message !== "object") continue;
-    if (message.sender === "user" && (!message.text || EXTERNAL_EVENT.test(message.text))) continue;
+    const external = message.sender === "user" && String(message.text).startsWith(EXTERNAL_TEXT_PREFIX);
+    if (message.sender === "user" && (!message.text || external)) continue;
     if (message.sender !== "user" && !message.text && !customType(message) && !message.quick_replies) continue;
     fragment.append(renderMessage(doc, message, context));
   }
