@@ -6,26 +6,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.evidence_store import get_store
-from actions.rendering import topic_button
-
-MAX_SUGGESTIONS = 3
 # The second miss in a row (a low-confidence message, or "something else" after a "did you
 # mean") offers a person instead of guessing again.
 MISSES_BEFORE_OFFERING_STAFF = 2
-
-
-def suggested_topics(tracker: Tracker) -> List[Dict[str, str]]:
-    """Buttons for the most likely FAQ topics of the latest message, best first."""
-    store = get_store()
-    buttons = []
-    for ranked in tracker.latest_message.get("intent_ranking") or []:
-        topic = store.topic_for_intent(ranked.get("name"))
-        if topic is not None:
-            buttons.append(topic_button(topic))
-        if len(buttons) == MAX_SUGGESTIONS:
-            break
-    return buttons
 
 
 def clarify(
@@ -56,7 +39,8 @@ def clarify(
 class ActionClarifyTopic(Action):
     """ "Something else" after a "did you mean": ask again in other words, then offer a person.
     (A message the classifier is unsure of goes to action_answer_question, which weighs the
-    evidence items' rankings before asking.)"""
+    evidence items' rankings before asking; the only rule that runs this one follows
+    `something_else`, so it never has suggestions to make.)"""
 
     def name(self) -> str:
         return "action_clarify_topic"
@@ -64,9 +48,7 @@ class ActionClarifyTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        suggestions = suggested_topics(tracker) if intent != "something_else" else []
-        return clarify(dispatcher, tracker, suggestions)
+        return clarify(dispatcher, tracker, [])
 
 
 class ActionDeclineOffer(Action):

@@ -3,13 +3,17 @@
 The person asks (or accepts an offer), consents to sharing the conversation, and joins the
 queue; while staff handle it (dialogue/handoff_policy.py) their messages are forwarded, staff
 replies are delivered, and when staff close it the assistant takes over again. With nobody
-on duty, a callback request is taken instead. The queue itself is handoff/store.py.
+on duty, a callback request is taken instead. The queue itself is handoff/queue.py.
 
 Anyone may ask, without signing in: new handoffs and callback requests are capped per
 conversation, per client address and overall (handoff/limits.py). Over a cap the person is told
 so, starting with the emergency number, and staff are alerted.
+
+Every database call runs in a worker thread (`asyncio.to_thread`): the action server runs all
+conversations' actions on one event loop, which a slow query must not hold up.
 """
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any, Dict, List, Optional, Text
@@ -22,8 +26,9 @@ from rasa_sdk.types import DomainDict
 from handoff.limits import LimitReached
 from handoff.settings import get_settings
 from handoff.store import HandoffStore, get_store
+from inbox.sessions import staff_signed_in
+from messages.contract import STAFF_MESSAGE
 
-STAFF_MESSAGE = "staff_message"
 VOICE_CHANNEL = "voice"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
@@ -38,6 +43,7 @@ ADDRESS_KEY_CHARS = 64  # handoff/schema.py address_key
 
 
 def handoff_store() -> HandoffStore:
+    """Blocking: the first call in a process connects and creates missing tables."""
     return get_store(get_settings().db_url)
 
 
@@ -48,7 +54,7 @@ def staff_available(store: HandoffStore, channel: str, now: Optional[dt.datetime
     now = now or dt.datetime.now(dt.timezone.utc)
     if not settings.on_duty.is_on_duty(now):
         return False
-    return channel == VOICE_CHANNEL or store.staff_signed_in(settings.presence_seconds, now)
+    return channel == VOICE_CHANNEL or staff_signed_in(store.engine, settings.presence_seconds, now)
 
 
 def address_key(tracker: Tracker) -> Optional[str]:
@@ -115,13 +121,15 @@ class ActionOpenHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         settings = get_settings()
-        store = handoff_store()
+        store = await asyncio.to_thread(handoff_store)
         cleared = [SlotSet("pending_offer", None), SlotSet("fallback_misses", 0.0)]
         channel = tracker.get_latest_input_channel() or "unknown"
         limits, key = settings.request_limits, address_key(tracker)
-        if not staff_available(store, channel):
+        if not await asyncio.to_thread(staff_available, store, channel):
             # asked before the name and contact, so nobody gives them for a refused request
-            full = store.check_request_limits(tracker.sender_id, key, limits)
+            full = await asyncio.to_thread(
+                store.check_request_limits, tracker.sender_id, key, limits
+            )
             if full:
                 tell_limit_reached(dispatcher, full)
                 return cleared + [SlotSet("handoff_reason", None)]
@@ -134,7 +142,8 @@ class ActionOpenHandoff(Action):
             return cleared
         reason = tracker.get_slot("handoff_reason") or "requested"
         try:
-            handoff = store.open_handoff(
+            handoff = await asyncio.to_thread(
+                store.open_handoff,
                 tracker.sender_id,
                 channel,
                 reason,
@@ -145,10 +154,12 @@ class ActionOpenHandoff(Action):
         except LimitReached as refused:
             tell_limit_reached(dispatcher, refused.cap)
             return cleared + [SlotSet("handoff_reason", None)]
+        position = await asyncio.to_thread(store.queue_position, handoff.id)
+        minutes = await asyncio.to_thread(
+            store.estimated_wait_minutes, settings.default_wait_minutes
+        )
         dispatcher.utter_message(
-            response="utter_handoff_queued",
-            position=store.queue_position(handoff.id) or 1,
-            minutes=store.estimated_wait_minutes(settings.default_wait_minutes),
+            response="utter_handoff_queued", position=position or 1, minutes=minutes
         )
         return cleared + [SlotSet("handoff_active", True), SlotSet("handoff_reason", None)]
 
@@ -162,28 +173,30 @@ class ActionForwardToStaff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        store = handoff_store()
-        handoff = store.active_handoff(tracker.sender_id)
+        store = await asyncio.to_thread(handoff_store)
+        handoff = await asyncio.to_thread(store.active_handoff, tracker.sender_id)
         if handoff is None:
             # staff ended it while the assistant was not told (e.g. it was restarting)
             dispatcher.utter_message(response="utter_handoff_ended_ask_again")
             return [SlotSet("handoff_active", False)]
         urgent = (tracker.latest_message.get("intent") or {}).get("name") == "emergency"
-        store.add_person_message(handoff.id, person_text(tracker), urgent=urgent)
-        deliver_staff_messages(dispatcher, store, tracker.sender_id)
+        await asyncio.to_thread(
+            store.add_person_message, handoff.id, person_text(tracker), urgent=urgent
+        )
+        await deliver_staff_messages(dispatcher, store, tracker.sender_id)
         return []
 
 
-def deliver_staff_messages(
+async def deliver_staff_messages(
     dispatcher: CollectingDispatcher, store: HandoffStore, conversation_id: str
 ) -> int:
-    pending = store.undelivered_staff_messages(conversation_id)
+    pending = await asyncio.to_thread(store.undelivered_staff_messages, conversation_id)
     for message in pending:
         dispatcher.utter_message(
             text=message["text"],
             json_message={"type": STAFF_MESSAGE, "staff_name": message.get("staff_name")},
         )
-    store.mark_delivered([m["id"] for m in pending])
+    await asyncio.to_thread(store.mark_delivered, [m["id"] for m in pending])
     return len(pending)
 
 
@@ -196,7 +209,8 @@ class ActionDeliverStaffMessages(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        deliver_staff_messages(dispatcher, handoff_store(), tracker.sender_id)
+        store = await asyncio.to_thread(handoff_store)
+        await deliver_staff_messages(dispatcher, store, tracker.sender_id)
         return []
 
 
@@ -209,9 +223,9 @@ class ActionEndHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        store = handoff_store()
-        deliver_staff_messages(dispatcher, store, tracker.sender_id)
-        if store.active_handoff(tracker.sender_id) is not None:
+        store = await asyncio.to_thread(handoff_store)
+        await deliver_staff_messages(dispatcher, store, tracker.sender_id)
+        if await asyncio.to_thread(store.active_handoff, tracker.sender_id) is not None:
             return []  # still open (e.g. a second handoff was opened since): nothing to end
         if tracker.get_slot("handoff_active"):
             dispatcher.utter_message(response="utter_handoff_ended")
@@ -256,8 +270,10 @@ class ActionSubmitCallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         name, contact = tracker.get_slot("callback_name"), tracker.get_slot("callback_contact")
+        store = await asyncio.to_thread(handoff_store)
         try:
-            handoff_store().create_callback(
+            await asyncio.to_thread(
+                store.create_callback,
                 tracker.sender_id,
                 tracker.get_latest_input_channel() or "unknown",
                 name,

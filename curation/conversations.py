@@ -18,7 +18,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
-from handoff.store import make_engine
+from handoff.database import make_engine
+from messages.contract import EVIDENCE_ANSWER
 from tracker_stores.retention import (
     CALLBACK_FORM,
     CALLBACK_SLOTS,
@@ -37,7 +38,6 @@ THUMBS_DOWN = "thumbs_down"
 # The outcomes the "What people ask" report groups: where new evidence items come from.
 POORLY_ANSWERED = (CLARIFIED, SOMETHING_ELSE, OUT_OF_SCOPE, THUMBS_DOWN, HANDED_OFF)
 
-EVIDENCE_PAYLOAD_TYPE = "evidence_answer"  # actions/rendering.py
 EVIDENCE_ITEM_ENTITY = "evidence_item"  # a "did you mean" button's entity
 EMERGENCY_INTENT = "emergency"
 SOMETHING_ELSE_INTENT = "something_else"
@@ -241,7 +241,7 @@ def _message(
 def _note_reply(message: PersonMessage, event: Dict[str, Any], reply: Optional[str]) -> None:
     custom = ((event.get("data") or {}).get("custom")) or {}
     outcome = REPLY_OUTCOMES.get(reply or "")
-    if isinstance(custom, dict) and custom.get("type") == EVIDENCE_PAYLOAD_TYPE:
+    if isinstance(custom, dict) and custom.get("type") == EVIDENCE_ANSWER:
         outcome = ANSWERED
         message.topic = message.topic or custom.get("topic")
         message.items = _unique(message.items + tuple(custom.get("evidence_ids") or ()))

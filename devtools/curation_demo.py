@@ -32,7 +32,8 @@ from sqlalchemy import select, update
 
 from devtools.model import ROOT, current_model_path
 from devtools.serve import Stack, sqlite_endpoints
-from handoff.store import HandoffStore, make_engine
+from handoff.database import make_engine
+from handoff.store import HandoffStore
 from inbox.accounts import create_account
 from tracker_stores.retention import events
 

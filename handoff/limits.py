@@ -181,7 +181,7 @@ def recent_alerts(engine: Engine, since: dt.datetime) -> List[Dict[str, Any]]:
 
 def claim_alerts(engine: Engine) -> List[Dict[str, Any]]:
     """Alerts nobody has announced yet, each marked as it is returned, and only if no other
-    process marked it first (as `HandoffStore.claim_notifications`): each is announced once."""
+    process marked it first (as handoff/outbox.py `claim_notifications`): each is announced once."""
     with engine.connect() as connection:
         pending = _rows(connection.execute(select(alerts).where(alerts.c.notified_at.is_(None))))
     claimed = []

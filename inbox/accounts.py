@@ -26,8 +26,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from handoff.schema import staff, staff_sessions
-from handoff.store import utcnow
+from handoff.models import utcnow
+from inbox.schema import staff, staff_sessions
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
@@ -226,8 +226,8 @@ def _read_password() -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from handoff.database import open_database
     from handoff.settings import HandoffSettings
-    from handoff.store import HandoffStore
 
     parser = argparse.ArgumentParser(
         prog="python -m inbox.accounts",
@@ -253,8 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         commands.add_parser(name, help=text).add_argument("--email", required=True)
     args = parser.parse_args(argv)
 
-    store = HandoffStore.from_url(HandoffSettings().db_url)
-    engine = store.engine
+    engine = open_database(HandoffSettings().db_url)
     try:
         if args.command == "create":
             staff_id = create_account(engine, args.email, args.name, _read_password(), args.role)

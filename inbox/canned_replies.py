@@ -1,6 +1,6 @@
 """Saved replies ("canned replies"): answers staff insert into the reply box and edit before
 sending. Admins add, edit and delete them (inbox/views/canned_replies.py); the texts are the
-centre's content, kept in the database (table `canned_replies`, handoff/schema.py), never in
+centre's content, kept in the database (table `canned_replies`, inbox/schema.py), never in
 code.
 """
 
@@ -11,8 +11,8 @@ from typing import List, Optional
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
-from handoff.schema import canned_replies
-from handoff.store import utcnow
+from handoff.models import utcnow
+from inbox.schema import canned_replies
 
 MAX_TITLE = 120
 MAX_BODY = 2000  # half a staff reply (conversation.py MAX_REPLY): room to add to it

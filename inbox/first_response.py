@@ -5,7 +5,7 @@ Monday morning.
 A handoff's timer runs from when the person asked for staff until the first staff message,
 whether or not someone has claimed it (claiming is not an answer). It is "warning" past
 INBOX_FIRST_RESPONSE_WARNING_MINUTES and "breached" past INBOX_FIRST_RESPONSE_BREACH_MINUTES.
-A breach is recorded once per handoff (`first_response_breaches`, handoff/schema.py): the
+A breach is recorded once per handoff (`first_response_breaches`, inbox/schema.py): the
 notifier (inbox/notify.py) announces each once, as it does the caps' alerts.
 """
 
@@ -18,8 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from handoff.availability import OnDutyHours
-from handoff.schema import first_response_breaches, handoff_messages, handoffs
-from handoff.store import ACTIVE, Handoff, HandoffStore, utcnow
+from handoff.models import ACTIVE, Handoff, utcnow
+from handoff.schema import handoff_messages, handoffs
+from handoff.store import HandoffStore
+from inbox.schema import first_response_breaches
 
 UTC = dt.timezone.utc
 DAY = dt.timedelta(days=1)

@@ -5,7 +5,7 @@ import re
 from typing import Any, Callable, Dict, Optional
 from zoneinfo import ZoneInfo
 
-from handoff.store import utcnow
+from handoff.models import utcnow
 
 REASONS = {
     "requested": "Asked for a person",
@@ -25,7 +25,7 @@ CHANNELS = {
     "rest": "Web (REST)",
     "voice": "Phone",
     "unknown": "Unknown",
-    "other": "Other",  # a name the client made up (handoff.store.known_channel)
+    "other": "Other",  # a name the client made up (handoff.models.known_channel)
 }
 CAPS = {  # handoff/limits.py CAPS: which cap on requests for staff refused someone
     "conversation": "Per conversation",

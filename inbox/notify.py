@@ -30,8 +30,9 @@ import aiohttp
 from jinja2 import Environment, FileSystemLoader
 
 from handoff.limits import claim_alerts
+from handoff.models import utcnow
 from handoff.rasa_client import RasaClient
-from handoff.store import HandoffStore, utcnow
+from handoff.store import HandoffStore
 from inbox.first_response import Watch, claim_breaches
 from inbox.formatting import CAPS, CHANNELS, REASONS, iso
 from inbox.settings import InboxSettings

@@ -21,18 +21,21 @@ import re
 import sys
 from typing import Dict, List, Optional, Sequence, Set
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.engine import Engine
 
+from handoff.audit import record
+from handoff.models import ACTIVE, ENDED, utcnow
 from handoff.schema import (
     audit_log,
     callback_requests,
     handoff_end_notices,
     handoff_messages,
     handoffs,
-    sign_in_attempts,
 )
 from handoff.settings import HandoffSettings
-from handoff.store import ACTIVE, HandoffStore, utcnow
+from handoff.store import HandoffStore
+from inbox.security import SignInLimiter
 from inbox.sessions import SessionStore
 from tracker_stores.retention import CHUNK, TrackerRetention, tracker_db_url
 
@@ -56,7 +59,7 @@ def apply_retention(
     if tracker is not None:
         removed["conversations"] = delete_conversations(store, tracker, cutoff)
         removed["callback_details"] = scrub_callback_details(store, tracker)
-    deleted = store.delete_older_than(cutoff)
+    deleted = delete_ended(store.engine, cutoff)
     deleted.update(removed)
     deleted["addresses"] = forget_addresses(store, cutoff)
     store.audit(
@@ -68,13 +71,38 @@ def apply_retention(
     # sessions: the longest any session could still be valid is its absolute lifetime
     sessions = SessionStore(store.engine, idle=dt.timedelta(days=1), absolute=dt.timedelta(days=1))
     deleted["sessions"] = sessions.delete_expired()
-    with store.engine.begin() as connection:
-        deleted["sign_in_attempts"] = int(
-            connection.execute(
-                delete(sign_in_attempts).where(sign_in_attempts.c.at < now - ATTEMPTS_KEPT)
-            ).rowcount
-        )
+    limiter = SignInLimiter(store.engine, per_account=0, per_address=0, window=ATTEMPTS_KEPT)
+    deleted["sign_in_attempts"] = limiter.delete_older_than(now - ATTEMPTS_KEPT)
     return deleted
+
+
+def delete_ended(engine: Engine, cutoff: dt.datetime) -> Dict[str, int]:
+    """Ended handoffs (with their messages) and handled callbacks before cutoff."""
+    with engine.begin() as connection:
+        old = select(handoffs.c.id).where(
+            and_(handoffs.c.status.in_(ENDED), handoffs.c.ended_at < cutoff)
+        )
+        old_ids = [row[0] for row in connection.execute(old).all()]
+        if old_ids:
+            connection.execute(
+                delete(handoff_messages).where(handoff_messages.c.handoff_id.in_(old_ids))
+            )
+            connection.execute(
+                delete(handoff_end_notices).where(handoff_end_notices.c.handoff_id.in_(old_ids))
+            )
+            connection.execute(delete(handoffs).where(handoffs.c.id.in_(old_ids)))
+        callbacks = connection.execute(
+            delete(callback_requests).where(
+                and_(callback_requests.c.status == "done", callback_requests.c.handled_at < cutoff)
+            )
+        )
+        record(
+            connection,
+            None,
+            "retention",
+            detail=f"{len(old_ids)} handoffs, {callbacks.rowcount} callbacks",
+        )
+    return {"handoffs": len(old_ids), "callbacks": int(callbacks.rowcount)}
 
 
 def conversations_in_use(store: HandoffStore, cutoff: dt.datetime) -> Set[str]:

@@ -26,8 +26,8 @@ from sanic.response import HTTPResponse, json, redirect
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from handoff.schema import sign_in_attempts
-from handoff.store import _aware, utcnow
+from handoff.models import aware, utcnow
+from inbox.schema import sign_in_attempts
 from inbox.sessions import COOKIE_NAME, StaffSession
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -179,6 +179,15 @@ class SignInLimiter:
                 )
             )
 
+    def delete_older_than(self, cutoff: dt.datetime) -> int:
+        """Retention: attempts before cutoff, long past any window; how many went."""
+        with self.engine.begin() as connection:
+            return int(
+                connection.execute(
+                    delete(sign_in_attempts).where(sign_in_attempts.c.at < cutoff)
+                ).rowcount
+            )
+
     def _retry_after(self, rows: Dict[str, int], now: dt.datetime) -> Optional[int]:
         waits = []
         with self.engine.connect() as connection:
@@ -191,9 +200,9 @@ class SignInLimiter:
                     .where(sign_in_attempts.c.succeeded.is_(True))
                 ).scalar_one()
                 if last_success is not None:
-                    since = max(since, _aware(last_success))  # type: ignore[type-var]
+                    since = max(since, aware(last_success))  # type: ignore[type-var]
                 others = [
-                    _aware(row[0])
+                    aware(row[0])
                     for row in connection.execute(
                         select(sign_in_attempts.c.at)
                         .where(sign_in_attempts.c.key == key)

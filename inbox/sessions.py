@@ -13,11 +13,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
-from handoff.schema import staff, staff_sessions
-from handoff.store import _aware, utcnow
+from handoff.models import aware, utcnow
+from inbox.schema import staff, staff_sessions
 
 COOKIE_NAME = "inbox_session"
 
@@ -45,6 +45,22 @@ class StaffSession:
     @property
     def is_curator(self) -> bool:
         return self.role in ("curator", "admin")
+
+
+def staff_signed_in(engine: Engine, within_seconds: int, now: Optional[dt.datetime] = None) -> bool:
+    """Presence: some enabled staff member's session was seen in the last `within_seconds`."""
+    now = now or utcnow()
+    since = now - dt.timedelta(seconds=within_seconds)
+    with engine.connect() as connection:
+        count = connection.execute(
+            select(func.count())
+            .select_from(staff_sessions)
+            .join(staff, staff.c.id == staff_sessions.c.staff_id)
+            .where(staff_sessions.c.last_seen >= since)
+            .where(staff_sessions.c.expires_at > now)
+            .where(staff.c.disabled.is_(False))
+        ).scalar_one()
+    return count > 0
 
 
 class SessionStore:
@@ -117,9 +133,9 @@ class SessionStore:
             staff_name=data["staff_name"],
             staff_email=data["staff_email"],
             csrf_token=data["csrf_token"],
-            created_at=_aware(data["created_at"]),  # type: ignore[arg-type]
-            last_seen=_aware(data["last_seen"]),  # type: ignore[arg-type]
-            expires_at=_aware(data["expires_at"]),  # type: ignore[arg-type]
+            created_at=aware(data["created_at"]),  # type: ignore[arg-type]
+            last_seen=aware(data["last_seen"]),  # type: ignore[arg-type]
+            expires_at=aware(data["expires_at"]),  # type: ignore[arg-type]
             role=data["role"],
         )
 

@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 from sqlalchemy.engine import Engine
 
-from handoff.store import utcnow
+from handoff.models import utcnow
 from inbox.accounts import StaffAccount, verify_password
 from inbox.security import SignInLimiter
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader
 
-from handoff.store import Handoff
+from handoff.models import Handoff
 from inbox.formatting import CHANNELS, REASONS, STATUSES
 from inbox.transcript import Entry
 

@@ -13,8 +13,9 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
+from handoff.models import Handoff
+from handoff.queue import HandoffQueue
 from handoff.rasa_client import RasaClient
-from handoff.store import Handoff, HandoffStore
 
 logger = logging.getLogger("inbox.wait_updates")
 WEBCHAT = "webchat"  # the one channel with a live connection to the person
@@ -25,7 +26,7 @@ Run = Callable[..., Awaitable[Any]]
 class WaitUpdates:
     def __init__(
         self,
-        store: HandoffStore,
+        store: HandoffQueue,
         rasa: RasaClient,
         run: Run,
         default_wait_minutes: int,

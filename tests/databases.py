@@ -4,10 +4,11 @@ PostgreSQL runs on this machine and in CI (127.0.0.1:5432, trust authentication)
 session creates its own database and drops it afterwards. POSTGRES_ADMIN_URL overrides where.
 """
 
+import datetime as dt
 import os
 import uuid
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, text
 
@@ -58,3 +59,19 @@ def handoff_store(kind: str, directory) -> Iterator[HandoffStore]:
             yield store
         finally:
             store.engine.dispose()
+
+
+# the handoff modules that stamp what they write with `utcnow`
+CLOCKED = (
+    "handoff.queue",
+    "handoff.callbacks",
+    "handoff.staff_actions",
+    "handoff.outbox",
+    "handoff.audit",
+)
+
+
+def set_handoff_clock(monkeypatch, clock: Callable[[], dt.datetime]) -> None:
+    """Every time the handoff store writes comes from `clock` (monkeypatch undoes it)."""
+    for module in CLOCKED:
+        monkeypatch.setattr(f"{module}.utcnow", clock)

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 
-from handoff.store import make_engine
+from handoff.database import make_engine
 
 ENV_REFERENCE = re.compile(r"\$\{(\w+)\}")  # ${VAR} in an endpoints file, as Rasa reads it
 REMOVED = "[removed]"

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sanic import Request
 from sanic.response import HTTPResponse, json, text
 
-from handoff.store import Handoff, utcnow
+from handoff.models import Handoff, utcnow
 from inbox.accounts import staff_names
 from inbox.canned_replies import list_replies
 from inbox.live import message_payload

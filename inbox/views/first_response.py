@@ -6,7 +6,7 @@ from typing import Any, Dict
 from sanic import Request
 from sanic.response import HTTPResponse, json
 
-from handoff.store import Handoff
+from handoff.models import Handoff
 from inbox.first_response import timers
 from inbox.views.common import not_found
 from inbox.views.queue import target_minutes

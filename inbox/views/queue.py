@@ -11,7 +11,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, json
 
 from handoff.limits import recent_alerts
-from handoff.store import ENDED, utcnow
+from handoff.models import ENDED, utcnow
 from inbox.accounts import staff_names
 from inbox.first_response import timers
 from inbox.views.common import go, notice_of, staff_id

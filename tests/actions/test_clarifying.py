@@ -21,27 +21,10 @@ def run(action, dispatcher, tracker, domain):
     return asyncio.run(action.run(dispatcher, tracker, domain))
 
 
-def test_first_miss_suggests_the_three_likeliest_topics(dispatcher, make_tracker, domain):
-    tracker = make_tracker(intent="nlu_fallback", intent_ranking=RANKING)
-    events = run(ActionClarifyTopic(), dispatcher, tracker, domain)
-    [message] = dispatcher.messages
-    assert message["response"] == "utter_did_you_mean"
-    assert [b["payload"] for b in message["buttons"]] == [
-        "/ask_cost_insurance",
-        "/ask_clinical_trials",
-        "/ask_finding_a_center",
-    ]
-    assert events == [SlotSet("fallback_misses", 1.0)]
-    # "Something else" is a static button of the response itself
+def test_did_you_mean_always_offers_something_else(domain):
+    # a static button of the response itself, after the suggestions action_answer_question adds
     static = domain["responses"]["utter_did_you_mean"][0]["buttons"]
     assert static == [{"title": "Something else", "payload": "/something_else"}]
-
-
-def test_a_miss_with_no_topic_in_sight_asks_to_rephrase(dispatcher, make_tracker, domain):
-    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "greet", "confidence": 0.2}]
-    tracker = make_tracker(intent="nlu_fallback", intent_ranking=ranking)
-    run(ActionClarifyTopic(), dispatcher, tracker, domain)
-    assert responses_sent(dispatcher) == ["utter_ask_rephrase"]
 
 
 def test_something_else_after_a_suggestion_is_the_second_miss(dispatcher, make_tracker, domain):

@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+import actions.handoff as actions_handoff
 import handoff.store as store_module
 from actions.handoff import (
     LIMIT_RESPONSES,
@@ -23,6 +24,7 @@ from actions.handoff import (
     address_key,
 )
 from handoff.limits import claim_alerts
+from handoff.models import utcnow
 from handoff.schema import handoffs
 from handoff.settings import get_settings
 from tests.conftest import ROOT, responses_sent
@@ -51,7 +53,7 @@ def with_channel(tracker, channel):
 
 
 def sign_in_staff(queue):
-    return add_staff(queue, last_seen=store_module.utcnow())
+    return add_staff(queue, last_seen=utcnow())
 
 
 def test_asking_for_a_human_asks_consent_first(dispatcher, make_tracker, domain):
@@ -355,3 +357,81 @@ def test_a_made_up_address_key_is_ignored(make_tracker):
     assert address_key(from_address(make_tracker(), 12345)) is None
     assert address_key(make_tracker()) is None
     assert address_key(from_address(make_tracker())) == ADDRESS
+
+
+class OffTheLoopOnly:
+    """The real store, but each database call fails if it runs on the event loop's thread (where
+    it would hold up every other conversation of the action server), and is recorded if not."""
+
+    def __init__(self, store):
+        self.engine = store.engine
+        self._store = store
+        self.calls = []
+
+    def __getattr__(self, name):
+        method = getattr(self._store, name)
+
+        def checked(*args, **kwargs):
+            off_the_loop(name)
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return checked
+
+
+def off_the_loop(what):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # a worker thread: no event loop runs here
+    raise AssertionError(f"{what} blocked the event loop")
+
+
+def test_the_actions_make_no_database_call_on_the_event_loop(
+    queue, monkeypatch, dispatcher, make_tracker, domain
+):
+    guarded = OffTheLoopOnly(queue)
+    presence = actions_handoff.staff_signed_in
+
+    def handoff_store():
+        off_the_loop("handoff_store")
+        return guarded
+
+    def staff_signed_in(*args, **kwargs):
+        off_the_loop("staff_signed_in")
+        guarded.calls.append("staff_signed_in")
+        return presence(*args, **kwargs)
+
+    monkeypatch.setattr(actions_handoff, "handoff_store", handoff_store)
+    monkeypatch.setattr(actions_handoff, "staff_signed_in", staff_signed_in)
+    lee = sign_in_staff(queue)
+    webchat = with_channel(make_tracker("affirm"), "webchat")
+    run(ActionOpenHandoff(), dispatcher, webchat, domain)
+    handoff = queue.active_handoff("test-user")
+    queue.claim(handoff.id, lee)
+    queue.add_staff_message(handoff.id, lee, "Hello, I'm Lee.")
+    during = make_tracker("greet", text="hi", slots={"handoff_active": True})
+    run(ActionForwardToStaff(), dispatcher, during, domain)
+    run(ActionDeliverStaffMessages(), dispatcher, during, domain)
+    queue.end(handoff.id, lee, "returned")
+    run(ActionEndHandoff(), dispatcher, during, domain)
+    monkeypatch.setenv("HANDOFF_HOURS", "never")
+    get_settings.cache_clear()
+    run(ActionOpenHandoff(), dispatcher, make_tracker("affirm"), domain)
+    callback = make_tracker("greet", slots={"callback_name": "Sam", "callback_contact": "0770 090"})
+    run(ActionSubmitCallback(), dispatcher, callback, domain)
+
+    assert set(guarded.calls) == {
+        "staff_signed_in",
+        "open_handoff",
+        "queue_position",
+        "estimated_wait_minutes",
+        "active_handoff",
+        "add_person_message",
+        "undelivered_staff_messages",
+        "mark_delivered",
+        "check_request_limits",
+        "create_callback",
+    }
+    assert [m["text"] for m in queue.messages(handoff.id)] == ["Hello, I'm Lee.", "hi"]
+    assert len(queue.list_callbacks()) == 1

@@ -19,7 +19,7 @@ from sqlalchemy import (
     select,
 )
 
-import handoff.store as store_module
+from handoff.database import make_engine
 from handoff.limits import (
     LimitReached,
     RequestLimits,
@@ -27,10 +27,11 @@ from handoff.limits import (
     period_start,
     recent_alerts,
 )
+from handoff.models import aware, utcnow
 from handoff.schema import alerts, callback_requests, handoffs
 from handoff.settings import HandoffSettings
-from handoff.store import HandoffStore, make_engine, utcnow
-from tests.databases import DATABASES, database_url, handoff_store
+from handoff.store import HandoffStore
+from tests.databases import DATABASES, database_url, handoff_store, set_handoff_clock
 from tests.handoff.test_claims import at_once
 from tests.handoff.test_store import add_staff
 
@@ -126,7 +127,7 @@ def test_the_overall_cap_holds_whatever_the_conversation_and_address(store):
 
 
 def test_requests_older_than_the_window_do_not_count(store, monkeypatch):
-    monkeypatch.setattr(store_module, "utcnow", lambda: LONG_AGO)
+    set_handoff_clock(monkeypatch, lambda: LONG_AGO)
     for n in range(5):
         store.open_handoff(f"old-{n}", "webchat", "requested", False, ADDRESS, LIMITS)
     monkeypatch.undo()
@@ -175,7 +176,7 @@ def test_staff_are_alerted_once_per_cap_and_period(store, monkeypatch):
     small = RequestLimits(per_conversation=1, per_address=2, overall=3)
     noon = dt.datetime(2031, 5, 6, 12, 0, tzinfo=dt.timezone.utc)
     clock = [noon]
-    monkeypatch.setattr(store_module, "utcnow", lambda: clock[0])
+    set_handoff_clock(monkeypatch, lambda: clock[0])
     store.open_handoff("conv-1", "webchat", "requested", False, ADDRESS, small)
     store.open_handoff("conv-2", "webchat", "requested", False, ADDRESS, small)
     store.create_callback("conv-3", "webchat", "Sam", "0", "elsewhere", small)
@@ -193,7 +194,7 @@ def test_staff_are_alerted_once_per_cap_and_period(store, monkeypatch):
     rows = {row["cap"]: row for row in alert_rows(store)}
     assert set(rows) == {"conversation", "address", "overall"}
     assert {row["refused"] for row in rows.values()} == {10}
-    assert store_module._aware(rows["overall"]["period_start"]) == noon
+    assert aware(rows["overall"]["period_start"]) == noon
     assert (rows["overall"]["allowed"], rows["overall"]["window_minutes"]) == (3, 60)
     assert (rows["conversation"]["allowed"], rows["conversation"]["window_minutes"]) == (1, 1440)
     shown = recent_alerts(store.engine, noon)

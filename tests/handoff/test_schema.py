@@ -1,13 +1,18 @@
 """A database created before a column was added keeps working: the column is added on start."""
 
+import ast
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, inspect
 
-from handoff.store import HandoffStore, make_engine
+from handoff.database import make_engine
+from handoff.store import HandoffStore
 from inbox.accounts import create_account, find_account, set_role
 from inbox.sessions import SessionStore
+from tests.conftest import ROOT
 from tests.databases import DATABASES, database_url
 
 NEW_COLUMNS = {"role", "password_changed_at"}
@@ -67,3 +72,25 @@ def test_an_existing_database_gets_the_new_columns(kind, tmp_path):
             assert find_account(store.engine, "kim@clinic.example").role == "staff"
         finally:
             store.engine.dispose()
+
+
+def test_a_new_process_creates_the_inbox_tables_with_the_queue(tmp_path):
+    """The staff tables are the inbox's (inbox/schema.py): a process that never imports the inbox,
+    like the action server, still creates them, since the queue's tables refer to them."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from sqlalchemy import inspect; from handoff.database import open_database"
+            "; print(sorted(inspect(open_database(sys.argv[1])).get_table_names()))",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    tables = set(ast.literal_eval(shown.stdout.strip()))
+    assert {"staff", "staff_sessions", "sign_in_attempts", "canned_replies"} <= tables
+    assert {"handoffs", "handoff_messages", "callback_requests", "audit_log"} <= tables

@@ -5,8 +5,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert
 
-from handoff.schema import handoff_messages, staff, staff_sessions
-from handoff.store import HandoffStore, utcnow
+from handoff.models import utcnow
+from handoff.schema import handoff_messages
+from handoff.store import HandoffStore
+from inbox.retention import delete_ended
+from inbox.schema import staff, staff_sessions
+from inbox.sessions import staff_signed_in
 from tests.databases import DATABASES, handoff_store
 
 
@@ -111,9 +115,9 @@ def test_ending_a_handoff_and_the_audit_trail(store):
 def test_staff_presence_counts_recent_sessions_only(store):
     now = utcnow()
     add_staff(store, last_seen=now - dt.timedelta(minutes=10))
-    assert not store.staff_signed_in(within_seconds=120, now=now)
+    assert not staff_signed_in(store.engine, within_seconds=120, now=now)
     add_staff(store, "Kim", "kim@example.org", last_seen=now - dt.timedelta(seconds=30))
-    assert store.staff_signed_in(within_seconds=120, now=now)
+    assert staff_signed_in(store.engine, within_seconds=120, now=now)
 
 
 def test_estimated_wait_uses_recent_claims(store):
@@ -134,16 +138,6 @@ def test_callback_requests(store):
     assert store.list_callbacks() == [] and len(store.list_callbacks(["done"])) == 1
 
 
-def test_notifications_are_sent_once(store):
-    handoff = store.open_handoff("conv-1", "webchat", "requested")
-    callback_id = store.create_callback("conv-2", "webchat", "Sam", "0770 090 0123")
-    pending = store.unnotified()
-    assert [h["id"] for h in pending["handoffs"]] == [handoff.id]
-    assert [c["id"] for c in pending["callbacks"]] == [callback_id]
-    store.mark_notified([handoff.id], [callback_id])
-    assert store.unnotified() == {"handoffs": [], "callbacks": []}
-
-
 def test_latest_change_moves_with_the_queue(store):
     assert store.latest_change() is None
     handoff = store.open_handoff("conv-1", "webchat", "requested")
@@ -162,7 +156,7 @@ def test_retention_deletes_only_old_ended_handoffs_and_done_callbacks(store):
     store.mark_callback_done(done, lee)
     kept = store.create_callback("cb2", "webchat", "Alex", "alex@example.org")
 
-    deleted = store.delete_older_than(utcnow() + dt.timedelta(seconds=1))
+    deleted = delete_ended(store.engine, utcnow() + dt.timedelta(seconds=1))
 
     assert deleted == {"handoffs": 1, "callbacks": 1}
     assert store.get_handoff(old.id) is None and store.messages(old.id) == []
@@ -195,7 +189,7 @@ def test_ending_a_handoff_leaves_a_notice_for_the_assistant_until_delivered(stor
     store.mark_end_delivered(handoff.id)
     assert store.pending_end_notices() == []
     # retention removes the notice with its handoff
-    assert store.delete_older_than(utcnow() + dt.timedelta(seconds=1))["handoffs"] == 1
+    assert delete_ended(store.engine, utcnow() + dt.timedelta(seconds=1))["handoffs"] == 1
 
 
 def test_undelivered_staff_messages_are_found_for_retrying(store):

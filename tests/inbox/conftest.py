@@ -29,9 +29,9 @@ from sqlalchemy import delete
 from devtools.model import ROOT
 from devtools.serve import wait_until_up
 from handoff.rasa_client import HANDOFF_ENDED, STAFF_REPLY
-from handoff.schema import sign_in_attempts
 from handoff.store import HandoffStore
 from inbox.accounts import create_account
+from inbox.schema import sign_in_attempts
 from tests.databases import database_url
 from tests.integration.conftest import free_port
 

@@ -7,8 +7,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from handoff.schema import staff
-from handoff.store import utcnow
+from handoff.models import utcnow
 from inbox import accounts
 from inbox.accounts import (
     AccountError,
@@ -21,6 +20,7 @@ from inbox.accounts import (
     set_role,
     verify_password,
 )
+from inbox.schema import staff
 from inbox.sessions import SessionStore
 from tests.databases import DATABASES, handoff_store
 

@@ -6,8 +6,9 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from handoff.schema import audit_log, sign_in_attempts, staff_sessions
+from handoff.schema import audit_log
 from inbox.accounts import set_disabled, set_password
+from inbox.schema import sign_in_attempts, staff_sessions
 from tests.inbox.conftest import (
     PASSWORD,
     SESSION_COOKIE,

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import delete
 
-from handoff.schema import canned_replies
 from inbox.canned_replies import MAX_BODY, list_replies
+from inbox.schema import canned_replies
 from tests.browsers import TIMEOUT_MS, chromium
 from tests.inbox.conftest import PASSWORD, new_conversation_id, wait_for
 

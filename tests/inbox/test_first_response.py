@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import update
 
 from handoff.availability import OnDutyHours
-from handoff.schema import first_response_breaches, handoffs
-from handoff.store import utcnow
+from handoff.models import utcnow
+from handoff.schema import handoffs
 from inbox.first_response import Targets, Watch, claim_breaches, on_duty_seconds, timer, timers
 from inbox.notify import Hub, Notifier
+from inbox.schema import first_response_breaches
 from inbox.settings import InboxSettings
 from tests.inbox.conftest import InboxServer, inbox_env, new_conversation_id, wait_for
 

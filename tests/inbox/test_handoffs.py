@@ -9,9 +9,10 @@ import time
 import pytest
 from sqlalchemy import update
 
+from handoff.models import utcnow
 from handoff.rasa_client import HANDOFF_ENDED, STAFF_REPLY
-from handoff.schema import staff_sessions
-from handoff.store import utcnow
+from inbox.schema import staff_sessions
+from inbox.sessions import staff_signed_in
 from tests.inbox.conftest import EventStream, new_conversation_id, recent, wait_for
 
 pytestmark = pytest.mark.server
@@ -420,12 +421,12 @@ def test_an_open_page_keeps_its_staff_member_signed_in_for_the_assistant(signed_
             .where(staff_sessions.c.staff_id != staff_id)
             .values(last_seen=long_ago)
         )
-    assert not store.staff_signed_in(within_seconds=120)
+    assert not staff_signed_in(store.engine, within_seconds=120)
     # (the idle limit is 30 minutes, so this session is still valid)
     stream = EventStream(client, "/api/events")
     try:
         stream.next("queue")
-        assert wait_for(lambda: store.staff_signed_in(within_seconds=120), what="presence")
+        assert wait_for(lambda: staff_signed_in(store.engine, within_seconds=120), what="presence")
     finally:
         stream.close()
 

@@ -9,12 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-import handoff.store as store_module
 from handoff.limits import LimitReached, RequestLimits
-from handoff.store import HandoffStore, utcnow
+from handoff.models import utcnow
+from handoff.store import HandoffStore
 from inbox.notify import Hub, Notifier, describe_alert, describe_callback, describe_handoff
 from inbox.settings import InboxSettings
-from tests.databases import database_url
+from tests.databases import database_url, set_handoff_clock
 from tests.inbox.conftest import (
     Client,
     InboxServer,
@@ -272,7 +272,7 @@ def test_a_flood_refused_by_a_cap_alerts_staff_once(own_store, tmp_path, monkeyp
     even after a restart of the inbox."""
     db_url, store = own_store
     now = utcnow()
-    monkeypatch.setattr(store_module, "utcnow", lambda: now)  # one period, whatever the clock
+    set_handoff_clock(monkeypatch, lambda: now)  # one period, whatever the clock
     webhook, smtp = WebhookReceiver(), SmtpSink()
     server = InboxServer(
         inbox_env(

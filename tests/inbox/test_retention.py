@@ -11,13 +11,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import func, insert, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
-from handoff.schema import handoffs, sign_in_attempts, staff_sessions
-from handoff.store import utcnow
+from handoff.models import utcnow
+from handoff.schema import handoffs
 from inbox import retention
 from inbox.accounts import create_account
+from inbox.schema import sign_in_attempts, staff_sessions
 from inbox.sessions import SessionStore
 from tests.conftest import ROOT
-from tests.databases import DATABASES, database_url, handoff_store
+from tests.databases import DATABASES, database_url, handoff_store, set_handoff_clock
 from tracker_stores.retention import events
 from tracker_stores.sqlite import SQLiteTrackerStore
 
@@ -176,7 +177,7 @@ def test_nothing_of_a_deleted_conversation_remains_in_any_table(two_databases, m
     store, rasa_store, domain, endpoints = two_databases
     now = utcnow()
     clock = {"now": now}
-    monkeypatch.setattr("handoff.store.utcnow", lambda: clock["now"])
+    set_handoff_clock(monkeypatch, lambda: clock["now"])
 
     def save(sender, at, *parts):
         tracker = DialogueStateTracker.from_dict(sender, stored(at, *parts), domain.slots)

@@ -6,11 +6,11 @@ import pytest
 from sanic.response import HTTPResponse
 from sqlalchemy import func, select
 
-from handoff.schema import sign_in_attempts, staff
-from handoff.store import utcnow
+from handoff.models import utcnow
 from inbox.accounts import create_account
+from inbox.schema import sign_in_attempts, staff
 from inbox.security import SignInLimiter, cookie_name, set_session_cookie, sign_in_token
-from inbox.sessions import SessionStore, token_hash
+from inbox.sessions import SessionStore, staff_signed_in, token_hash
 from tests.databases import DATABASES, handoff_store
 
 WINDOW = dt.timedelta(minutes=15)
@@ -33,7 +33,7 @@ def test_sessions_live_until_idle_or_expired(store):
     assert sessions.load(token).staff_name == "Lee"
     assert sessions.load("forged") is None and sessions.load("") is None
     assert sessions.touch(session)
-    assert store.staff_signed_in(within_seconds=60)
+    assert staff_signed_in(store.engine, within_seconds=60)
 
     idle = SessionStore(store.engine, idle=dt.timedelta(seconds=0), absolute=dt.timedelta(hours=1))
     assert idle.load(token) is None and not idle.touch(session)

@@ -11,8 +11,8 @@ from typing import Any, Callable, List, Optional
 import pytest
 from sqlalchemy import func, select
 
-from handoff.schema import sign_in_attempts
 from inbox.accounts import StaffAccount, create_account, verify_password
+from inbox.schema import sign_in_attempts
 from inbox.security import SignInLimiter
 from inbox.sign_in import SignInCheck, SignInOutcome
 from tests.databases import DATABASES, handoff_store

@@ -5,8 +5,9 @@ import urllib.error
 
 import pytest
 
+from handoff.models import utcnow
 from handoff.rasa_client import RasaClient
-from handoff.store import HandoffStore, utcnow
+from handoff.store import HandoffStore
 from tests.handoff.test_store import add_staff
 from tests.integration.conftest import make_stack, post_json, say, tracker
 
