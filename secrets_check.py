@@ -1,7 +1,8 @@
 """Refuses to start a service with an empty or placeholder secret, outside development.
 
-One check for every service: the staff inbox's settings call `secret_problem`; the containers
-of the Kubernetes recipe run it before their real command (deploy/kubernetes/):
+One check for every service: the staff inbox's settings and the phone channel (channels/voice.py)
+call `secret_problem`; the containers of the Kubernetes recipe run it before their real command
+(deploy/kubernetes/):
 
     python -m secrets_check RASA_AUTH_TOKEN POSTGRES_PASSWORD -- python -m rasa run ...
 

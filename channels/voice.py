@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
@@ -42,7 +41,17 @@ from channels.button_payloads import FEEDBACK
 from channels.conversation_ids import ADDRESS_KEY, address_key
 from channels.rate_limits import MessageRates
 from channels.request_body import read_capped_body
-from channels.settings import channel_settings
+from channels.settings import (
+    ENV_AUTH_TOKEN,
+    ENV_DEV_INSECURE,
+    ENV_PUBLIC_URL,
+    ENV_SANIC_WORKERS,
+    ENV_SENDER_SECRET,
+    ENV_TRANSFER_NUMBER,
+    VoiceSettings,
+    channel_settings,
+    read_settings,
+)
 from channels.user_input import DISPLAY_KEY, FEEDBACK_KEY, admit
 from channels.voice_lexicon import (
     LEXICON_PATH,
@@ -71,23 +80,17 @@ from channels.voice_twiml import (
     render_repeat,
     render_silence,
 )
+from secrets_check import secret_problem
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "voice"
 SIGNATURE_HEADER = "X-Twilio-Signature"
-# Environment variables (secrets and deployment facts never go in credentials.yml).
-ENV_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"
-ENV_SENDER_SECRET = "VOICE_SENDER_SECRET"
-ENV_PUBLIC_URL = "VOICE_PUBLIC_URL"
-ENV_TRANSFER_NUMBER = "VOICE_TRANSFER_NUMBER"
-ENV_DEV_INSECURE = "VOICE_DEV_INSECURE"
-ENV_REDIS_URL = "REDIS_URL"
+# Secrets and deployment facts never go in credentials.yml: VoiceSettings reads them from the
+# environment (channels/settings.py, which names the variables).
 
 FEEDBACK_INTENT, FEEDBACK_ENTITY, _ = FEEDBACK
 ENDED_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
-PLACEHOLDER_SECRETS = {"changeme", "change-me", "change_me", "secret", "placeholder", "todo", "xxx"}
-MIN_SECRET_LENGTH = 16
 DEFAULT_VOICES = {
     "en-GB": "Polly.Amy-Neural",
     "en-US": "Polly.Joanna-Neural",
@@ -156,15 +159,6 @@ def _as_int(value: Any, name: str, minimum: int) -> int:
     return number
 
 
-def _env_flag(value: Optional[str]) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _usable_secret(value: Optional[str]) -> bool:
-    value = (value or "").strip()
-    return len(value) >= MIN_SECRET_LENGTH and value.lower() not in PLACEHOLDER_SECRETS
-
-
 class _FormParams(dict):
     """Form fields as lists of values, with the `getlist` RequestValidator looks for."""
 
@@ -206,12 +200,16 @@ class VoiceInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "VoiceInput":
         credentials = credentials or {}
-        env = os.environ
+        try:
+            env = read_settings(VoiceSettings)
+        except ValueError as problem:
+            raise InvalidConfigException(f"voice channel: {problem}") from problem
         ttl = credentials.get("state_ttl_seconds", DEFAULT_TTL_SECONDS)
-        redis_url = env.get(ENV_REDIS_URL)
         store: Optional[CallStateStore] = None
-        if redis_url:
-            store = RedisCallStateStore.from_url(redis_url, _as_int(ttl, "state_ttl_seconds", 60))
+        if env.redis_url:
+            store = RedisCallStateStore.from_url(
+                env.redis_url, _as_int(ttl, "state_ttl_seconds", 60)
+            )
         return cls(
             language=credentials.get("language", "en-US"),
             voice=credentials.get("voice"),
@@ -225,12 +223,13 @@ class VoiceInput(InputChannel):
             initial_prompt=credentials.get("initial_prompt", "/greet"),
             state_ttl_seconds=ttl,
             lexicon_path=credentials.get("lexicon"),
-            auth_token=env.get(ENV_AUTH_TOKEN),
-            sender_secret=env.get(ENV_SENDER_SECRET),
-            public_url=env.get(ENV_PUBLIC_URL),
-            transfer_number=env.get(ENV_TRANSFER_NUMBER),
-            insecure_dev=_env_flag(env.get(ENV_DEV_INSECURE)),
+            auth_token=env.auth_token.get_secret_value() if env.auth_token else None,
+            sender_secret=env.sender_secret.get_secret_value() if env.sender_secret else None,
+            public_url=env.public_url,
+            transfer_number=env.transfer_number,
+            insecure_dev=env.dev_insecure,
             state_store=store,
+            sanic_workers=env.sanic_workers,
         )
 
     def __init__(
@@ -254,6 +253,7 @@ class VoiceInput(InputChannel):
         insecure_dev: bool = False,
         state_store: Optional[CallStateStore] = None,
         lexicon: Optional[VoiceLexicon] = None,
+        sanic_workers: int = 1,
     ) -> None:
         """Validates the whole configuration; refuses to start on anything unsafe or invalid."""
         language = str(language).strip()
@@ -309,8 +309,9 @@ class VoiceInput(InputChannel):
         self.rates = MessageRates.from_settings(self.limits)
         self.validator: Optional[RequestValidator] = None
         if auth_token and auth_token.strip() and not self.insecure_dev:
-            if auth_token.strip().lower() in PLACEHOLDER_SECRETS:
-                raise InvalidConfigException(f"{ENV_AUTH_TOKEN} is a placeholder")
+            unusable = secret_problem(ENV_AUTH_TOKEN, auth_token)
+            if unusable:
+                raise InvalidConfigException(f"voice channel: {unusable}")
             self.validator = RequestValidator(auth_token.strip())
         elif not self.insecure_dev:
             raise InvalidConfigException(
@@ -318,12 +319,12 @@ class VoiceInput(InputChannel):
                 f"cannot be verified. Set it to the account's auth token (or, for local "
                 f"development only, {ENV_DEV_INSECURE}=true)."
             )
-        if _usable_secret(sender_secret):
+        unusable = secret_problem(ENV_SENDER_SECRET, sender_secret)
+        if not unusable:
             self.sender_secret = str(sender_secret).strip().encode("utf-8")
         elif not self.insecure_dev:
             raise InvalidConfigException(
-                f"voice channel: {ENV_SENDER_SECRET} must be a random secret of at least "
-                f"{MIN_SECRET_LENGTH} characters (conversation ids are derived from it)"
+                f"voice channel: {unusable} (conversation ids are derived from it)"
             )
         else:
             self.sender_secret = secrets.token_bytes(32)
@@ -347,12 +348,12 @@ class VoiceInput(InputChannel):
         ttl = _as_int(state_ttl_seconds, "state_ttl_seconds", 60)
         self.state_store = state_store or InMemoryCallStateStore(ttl_seconds=ttl)
         if isinstance(self.state_store, InMemoryCallStateStore):
-            workers = os.environ.get("SANIC_WORKERS", "1")
-            if workers.isdigit() and int(workers) > 1:
+            if sanic_workers > 1:
                 logger.warning(
-                    "The voice channel keeps call state in memory but SANIC_WORKERS=%s: set "
+                    "The voice channel keeps call state in memory but %s=%s: set "
                     "REDIS_URL so every worker sees every call's state.",
-                    workers,
+                    ENV_SANIC_WORKERS,
+                    sanic_workers,
                 )
         try:
             self.lexicon = lexicon or load_lexicon(lexicon_path or LEXICON_PATH)

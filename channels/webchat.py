@@ -35,7 +35,6 @@ Registered in credentials.yml as `channels.webchat.WebChatInput`.
 import inspect
 import json
 import logging
-import os
 import secrets
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -57,8 +56,9 @@ from channels.conversation_ids import (
 from channels.rate_limits import MessageRates
 from channels.replies import channel_reply
 from channels.request_body import read_capped_body
-from channels.settings import ChannelSettings, channel_settings
+from channels.settings import ChannelSettings, WebChatSettings, channel_settings, read_settings
 from channels.user_input import admit
+from messages.contract import bot_message, visible_messages
 
 logger = logging.getLogger(__name__)
 
@@ -120,36 +120,11 @@ STAFF_EVENTS = {
 }
 
 
-def bot_message_payload(message: Dict[Text, Any]) -> Dict[Text, Any]:
-    """What the widget receives for one bot message (shared by live messages and history)."""
-    payload: Dict[Text, Any] = {}
-    if message.get("text"):
-        payload["text"] = message["text"]
-    buttons = message.get("buttons") or message.get("quick_replies") or []
-    if buttons:
-        payload["quick_replies"] = [
-            {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")}
-            for b in buttons
-        ]
-    if message.get("custom"):
-        payload["custom"] = message["custom"]
-    return payload
-
-
 def conversation_history(events: List[Any], limit: int = HISTORY_LIMIT) -> List[Dict]:
-    """The user and bot messages of a tracker, oldest first, as the widget shows them."""
-    messages: List[Dict[Text, Any]] = []
-    for event in events:
-        if isinstance(event, UserUttered) and event.text is not None:
-            if (event.metadata or {}).get("is_external"):
-                continue  # staff-inbox events (Rasa's trigger_intent): nobody typed them
-            shown = (event.metadata or {}).get("display") or event.text
-            messages.append({"sender": "user", "text": shown, "timestamp": event.timestamp})
-        elif isinstance(event, BotUttered):
-            payload = bot_message_payload({"text": event.text, **(event.data or {})})
-            if payload:
-                messages.append({"sender": "bot", **payload, "timestamp": event.timestamp})
-    return messages[-limit:]
+    """The messages of a tracker the person saw, oldest first, in the widget's shape (the same
+    choice the staff inbox's transcript makes: messages/contract.py)."""
+    said = (event.as_dict() for event in events if isinstance(event, (UserUttered, BotUttered)))
+    return visible_messages(said)[-limit:]
 
 
 class WebChatOutput(SocketIOOutput):
@@ -160,7 +135,7 @@ class WebChatOutput(SocketIOOutput):
         return "webchat"
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        payload = bot_message_payload(message)
+        payload = bot_message(message)
         if payload:
             await self._send_message(recipient_id, payload)
 
@@ -200,15 +175,16 @@ class WebChatInput(SocketIOInput):
             credentials.get("jwt_method", "HS256"),
             credentials.get("metadata_key", "metadata"),
         )
-        channel.redis_url = credentials.get("redis_url") or os.environ.get("WEBCHAT_REDIS_URL")
-        origins = credentials.get("allowed_origins") or os.environ.get("WEBCHAT_ALLOWED_ORIGINS")
+        env = read_settings(WebChatSettings)
+        channel.redis_url = credentials.get("redis_url") or env.redis_url
+        origins = credentials.get("allowed_origins") or env.allowed_origins
         if isinstance(origins, str):
             origins = [o.strip() for o in origins.split(",") if o.strip()]
         channel.allowed_origins = list(origins or [])
         channel.settings = channel_settings()
         channel.rates = MessageRates.from_settings(channel.settings)
         channel.session_secret = channel._session_secret()
-        channel.api_token = credentials.get("api_token") or os.environ.get("RASA_AUTH_TOKEN", "")
+        channel.api_token = credentials.get("api_token") or env.api_token.get_secret_value()
         if channel.settings.production and not channel.allowed_origins:
             raise ValueError(
                 "web chat: WEBCHAT_ALLOWED_ORIGINS is empty in production mode; list the sites "

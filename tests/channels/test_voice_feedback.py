@@ -139,7 +139,7 @@ class FakeAssistant:
 @pytest.fixture
 def channel(monkeypatch):
     monkeypatch.setenv(ENV_AUTH_TOKEN, TOKEN)
-    monkeypatch.setenv(ENV_SENDER_SECRET, "test-sender-secret-0123456789")
+    monkeypatch.setenv(ENV_SENDER_SECRET, "test-sender-key-0123456789")
     return VoiceInput.from_credentials({})
 
 

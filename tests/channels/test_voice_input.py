@@ -28,7 +28,7 @@ from channels.voice import (
 from channels.voice_state import InMemoryCallStateStore
 
 TOKEN = "test-auth-token-0123456789abcdef"
-SECRET = "test-sender-secret-0123456789"
+SECRET = "test-sender-key-0123456789"
 URL = "http://localhost:5005/webhooks/voice/webhook"
 CALLER = "+447700900123"
 CALL = {"CallSid": "CA0123456789abcdef", "AccountSid": "AC1", "From": CALLER,

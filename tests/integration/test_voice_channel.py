@@ -23,7 +23,7 @@ from tests.integration.conftest import make_stack, tracker
 pytestmark = pytest.mark.server
 
 TOKEN = "test-twilio-auth-token-0123456789"
-SECRET = "test-voice-sender-secret-0123456789"
+SECRET = "test-voice-sender-key-0123456789"
 PUBLIC_URL = "https://voice.example.test"
 WEBHOOK_PATH = "/webhooks/voice/webhook"
 TRANSFER = "+441134960999"
