@@ -6,15 +6,14 @@ PYTHON_VERSION := $(shell cat .python-version)
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(PY) -m rasa
-SPACY_MODEL := build/spacy/ms_en
-ENCODER := build/minilm
 export TF_CPP_MIN_LOG_LEVEL := 2
 # Conversations are health information: Rasa's telemetry and error reports stay off.
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup spacy train run shell test check lint validate evidence-check pytest \
         test-stories eval tune-fallback widget widget-test chromium encoder staff-account \
-        retention bench bench-production soak clean eval-real content-audit curation-demo
+        retention bench bench-production soak clean eval-real content-audit curation-demo \
+        unit integration browser nlu
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -31,14 +30,15 @@ $(VENV)/.installed: requirements/rasa.txt requirements/actions.txt requirements/
 
 setup: $(VENV)/.installed spacy encoder ## create the Python 3.10 venv, install pinned deps, build spaCy and the encoder
 
+# One build path for these three and deploy/Dockerfile: devtools/build.py (it knows the paths).
 spacy: $(VENV)/.installed ## build the project's spaCy pipeline (only if the lexicon changed)
-	$(PY) -m custom_nlu.spacy_pipeline $(SPACY_MODEL)
+	$(PY) -m devtools.build spacy
 
 encoder: $(VENV)/.installed ## build the sentence encoder (TensorFlow Lite) if its weights changed
-	$(PY) -m custom_nlu.minilm_build $(ENCODER)
+	$(PY) -m devtools.build encoder
 
 train: setup ## train a model if training data, domain or config changed since the last one
-	$(PY) -m devtools.model train
+	$(PY) -m devtools.build model
 
 # --- the web chat widget (npm) ---------------------------------------------------------------
 WIDGET_STAMP := widget/node_modules/.package-lock.json
@@ -47,13 +47,19 @@ WIDGET_JS := widget/dist/ms-assistant-widget.js
 $(WIDGET_STAMP): widget/package.json widget/package-lock.json
 	cd widget && npm ci --no-audit --no-fund
 
-$(WIDGET_JS): $(WIDGET_STAMP) $(wildcard widget/src/*.js) widget/scripts/build.mjs \
+# What the widget takes from the assistant (the message contract's names, the greeting), as a
+# committed file: the widget's build and tests need no Python; tests/messages/ checks it is current.
+WIDGET_FROM_ASSISTANT := widget/src/assistant.json
+$(WIDGET_FROM_ASSISTANT): messages/contract.py messages/widget_export.py domain.yml | $(VENV)/.installed
+	$(PY) -m messages.widget_export
+
+$(WIDGET_JS): $(WIDGET_STAMP) $(wildcard widget/src/*.js) $(WIDGET_FROM_ASSISTANT) widget/scripts/build.mjs \
             widget/scripts/feedback_reasons.mjs lexicon/feedback_reasons.yml
 	cd widget && npm run build && npm run size
 
 widget: $(WIDGET_JS) ## build the web chat widget (widget/dist/) and print its gzipped size
 
-widget-test: $(WIDGET_STAMP) ## the widget's unit tests (vitest + jsdom)
+widget-test: $(WIDGET_STAMP) $(WIDGET_FROM_ASSISTANT) ## the widget's unit tests (vitest + jsdom)
 	cd widget && npm test
 
 chromium: ## Debian's Chromium, for the browser tests (Playwright drives it)
@@ -85,11 +91,13 @@ retention: setup ## delete conversations, ended handoffs, handled callbacks olde
 	$(PY) -m inbox.retention
 
 # --- checks ---------------------------------------------------------------------------------
-test: train check widget-test pytest test-stories eval eval-real ## set up and run every check
+# Tiers: `unit` needs no server, browser or trained model; `integration` starts real assistants;
+# `browser` drives Chromium (its own run: Playwright keeps an event loop open to the end).
+test: check unit integration browser widget-test nlu ## set up and run every check (what CI runs)
 
 check: lint evidence-check validate ## fast static checks
 
-lint: setup ## ruff: lint and formatting
+lint: $(VENV)/.installed ## ruff: lint and formatting (needs only the venv)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
@@ -105,8 +113,19 @@ curation-demo: train ## a few hundred conversations with the real assistant for 
 validate: setup ## rasa data validate, warnings are errors
 	$(RASA) data validate --fail-on-warnings
 
-pytest: train widget chromium ## unit, integration and browser tests
+unit: setup ## tests without servers, browser or trained model (under two minutes)
+	$(PY) -m pytest -m "not server and not browser"
+
+integration: train ## tests against real running assistants, inbox and databases (marker: server)
+	$(PY) -m pytest -m "server and not browser"
+
+browser: train widget chromium ## the widget and the inbox in headless Chromium (marker: browser)
+	$(PY) -m pytest -m browser
+
+pytest: train widget chromium ## unit, integration and browser tests in one run
 	$(PY) -m pytest
+
+nlu: validate test-stories eval eval-real ## Rasa's own checks and the NLU evaluations
 
 test-stories: train ## Rasa test stories (tests/test_*.yml)
 	$(RASA) test core --model $$($(PY) -m devtools.model path) --stories tests/ \

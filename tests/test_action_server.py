@@ -64,6 +64,7 @@ def action_server():
     process.wait(timeout=20)
 
 
+@pytest.mark.server  # starts the action server
 def test_without_the_token_nothing_but_health_answers(action_server):
     url, _ = action_server
     assert get(f"{url}/health")[0] == 200
@@ -74,11 +75,13 @@ def test_without_the_token_nothing_but_health_answers(action_server):
     assert status == 200 and b"action_answer_question" in body
 
 
+@pytest.mark.server  # starts the action server
 def test_it_listens_on_localhost_only_by_default(action_server):
     _, port = action_server
     assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0
 
 
+@pytest.mark.server  # starts the action server
 @pytest.mark.parametrize("token", [None, "", "change-me", "x" * 31])
 def test_it_refuses_to_start_without_a_real_token(token):
     assert token_problem(token)

@@ -1,12 +1,14 @@
-"""A real running assistant (action server + Rasa server) on free ports, with its own SQLite."""
+"""A real running assistant (action server + Rasa server) on free ports, with its own SQLite.
+
+The default one is shared by the session (`assistant`, tests/conftest.py); a test module that
+needs other settings, a fresh database or a restart starts its own with `make_stack`.
+"""
 
 import json
 import socket
 import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List
-
-import pytest
 
 from devtools.model import current_model_path
 from devtools.serve import Stack, sqlite_endpoints
@@ -30,19 +32,6 @@ def make_stack(directory: Path) -> Stack:
         # every test talks from 127.0.0.1: the per-address limit has its own test
         extra_env={"ASSISTANT_MESSAGES_PER_ADDRESS_PER_MINUTE": "100000"},
     )
-
-
-@pytest.fixture(scope="session")
-def stack_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("assistant")
-
-
-@pytest.fixture(scope="session")
-def assistant(stack_dir):
-    stack = make_stack(stack_dir)
-    stack.start()
-    yield stack
-    stack.stop()
 
 
 def post_json(url: str, body: Any) -> Any:

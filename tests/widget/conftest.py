@@ -1,7 +1,8 @@
 """The web chat widget in a real headless Chromium, against the real running assistant.
 
-One assistant (action server + Rasa server + the demo page's static site) per test session;
-one fresh browser context (empty localStorage) per test. Needs `widget/dist/` built
+The session's one default assistant (action server + Rasa server + the demo page's static
+site), shared with the REST and web chat tests; one fresh browser context (empty localStorage)
+per test. Needs `widget/dist/` built
 (`cd widget && npm ci && npm run build`) and Debian's Chromium (`apt-get install -y chromium`).
 """
 
@@ -14,20 +15,16 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from devtools.serve import Stack
 from devtools.static_site import demo_available
 from tests.browsers import SCREENSHOTS, TIMEOUT_MS, chromium
-from tests.integration.conftest import free_port, make_stack
 
 expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
-def widget_stack(tmp_path_factory) -> Iterator[Stack]:
-    if not demo_available():
+def widget_stack(assistant) -> Stack:
+    """The session's default assistant (tests/conftest.py), which serves the demo page."""
+    if not demo_available() or not assistant.web_port:
         pytest.fail("widget/dist/ is not built: cd widget && npm ci && npm run build")
-    stack = make_stack(tmp_path_factory.mktemp("widget-assistant"))
-    stack.web_port = free_port()
-    stack.start()
-    yield stack
-    stack.stop()
+    return assistant
 
 
 @pytest.fixture(scope="session")
