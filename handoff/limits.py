@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
+from handoff.outbox import mark_announced
 from handoff.schema import alerts, callback_requests, handoffs
 
 CAPS = ("conversation", "address", "overall")  # checked in this order; the first one full says
@@ -184,15 +185,5 @@ def claim_alerts(engine: Engine) -> List[Dict[str, Any]]:
     process marked it first (as handoff/outbox.py `claim_notifications`): each is announced once."""
     with engine.connect() as connection:
         pending = _rows(connection.execute(select(alerts).where(alerts.c.notified_at.is_(None))))
-    claimed = []
     with engine.begin() as connection:
-        for row in pending:
-            marked = connection.execute(
-                update(alerts)
-                .where(alerts.c.id == row["id"])
-                .where(alerts.c.notified_at.is_(None))
-                .values(notified_at=dt.datetime.now(dt.timezone.utc))
-            )
-            if marked.rowcount:
-                claimed.append(row)
-    return claimed
+        return mark_announced(connection, alerts.c.id, pending, "id")

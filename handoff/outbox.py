@@ -9,11 +9,33 @@ picked up again by the next round (inbox/notify.py runs the rounds and their ret
 import datetime as dt
 from typing import Any, Dict, List, Optional, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Column, Table, func, select, update
+from sqlalchemy.engine import Connection
 
 from handoff.database import OnDatabase
 from handoff.models import row_dict, utcnow
 from handoff.schema import callback_requests, handoff_end_notices, handoff_messages, handoffs
+
+
+def mark_announced(
+    connection: Connection, key: Column, rows: Sequence[Dict[str, Any]], row_key: str
+) -> List[Dict[str, Any]]:
+    """The rows this process may announce: each is marked (`notified_at` of `key`'s table set)
+    only where no other process marked it first, so whatever several inbox processes read,
+    each row is announced once. Used for new handoffs and callbacks, cap alerts and
+    first-response breaches."""
+    table: Table = key.table
+    claimed = []
+    for row in rows:
+        marked = connection.execute(
+            update(table)
+            .where(key == row[row_key])
+            .where(table.c.notified_at.is_(None))
+            .values(notified_at=utcnow())
+        )
+        if marked.rowcount:
+            claimed.append(row)
+    return claimed
 
 
 class Outbox(OnDatabase):
@@ -34,19 +56,13 @@ class Outbox(OnDatabase):
         """Like `unnotified`, but marks them notified as it returns them, each row only if no
         other process marked it first: every new handoff and callback is announced once."""
         pending = self.unnotified()
-        claimed: Dict[str, List[Dict[str, Any]]] = {"handoffs": [], "callbacks": []}
         with self.engine.begin() as connection:
-            for kind, table in (("handoffs", handoffs), ("callbacks", callback_requests)):
-                for row in pending[kind]:
-                    result = connection.execute(
-                        update(table)
-                        .where(table.c.id == row["id"])
-                        .where(table.c.notified_at.is_(None))
-                        .values(notified_at=utcnow())
-                    )
-                    if result.rowcount:
-                        claimed[kind].append(row)
-        return claimed
+            return {
+                "handoffs": mark_announced(connection, handoffs.c.id, pending["handoffs"], "id"),
+                "callbacks": mark_announced(
+                    connection, callback_requests.c.id, pending["callbacks"], "id"
+                ),
+            }
 
     def pending_end_notices(self, older_than: Optional[dt.datetime] = None) -> List[Dict[str, Any]]:
         """Ended handoffs the assistant has not yet confirmed hearing about, oldest first."""

@@ -13,12 +13,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from handoff.availability import OnDutyHours
 from handoff.models import ACTIVE, Handoff, utcnow
+from handoff.outbox import mark_announced
 from handoff.schema import handoff_messages, handoffs
 from handoff.store import HandoffStore
 from inbox.schema import first_response_breaches
@@ -224,15 +225,8 @@ def claim_breaches(engine: Engine) -> List[Dict[str, Any]]:
     )
     with engine.connect() as connection:
         pending = [dict(row._mapping) for row in connection.execute(query)]
-    claimed = []
     with engine.begin() as connection:
-        for row in pending:
-            marked = connection.execute(
-                update(first_response_breaches)
-                .where(first_response_breaches.c.handoff_id == row["handoff_id"])
-                .where(first_response_breaches.c.notified_at.is_(None))
-                .values(notified_at=utcnow())
-            )
-            if marked.rowcount:
-                claimed.append({**row, "created_at": _aware(row["created_at"])})
-    return claimed
+        claimed = mark_announced(
+            connection, first_response_breaches.c.handoff_id, pending, "handoff_id"
+        )
+    return [{**row, "created_at": _aware(row["created_at"])} for row in claimed]
