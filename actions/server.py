@@ -21,6 +21,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from secrets_check import secret_problem
+
 logger = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "ACTION_SERVER_TOKEN"
@@ -33,9 +35,9 @@ OPEN_PATHS = ("/health",)  # for liveness probes; says only "ok"
 
 
 def token_problem(token: Optional[str]) -> Optional[str]:
-    if not token or len(token.strip()) < MIN_TOKEN_CHARS:
-        return f"{TOKEN_VARIABLE} must be {MIN_TOKEN_CHARS}+ random characters"
-    return None
+    """Why the token cannot guard the actions: empty, short or a placeholder, in every mode
+    (`make run` generates one per checkout)."""
+    return secret_problem(TOKEN_VARIABLE, token, MIN_TOKEN_CHARS)
 
 
 def create_guarded_app(token: str, package: str = "actions") -> Sanic:

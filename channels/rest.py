@@ -3,7 +3,8 @@
 Same request and reply as Rasa's `rest` channel ({"sender", "message", "metadata"} in, the
 list of bot messages out), plus:
 - the body is capped (413 before it is parsed) and must be a JSON object (400 otherwise);
-- the sender id must be acceptable (conversation_ids: long and random in production);
+- the sender id must be acceptable (conversation_ids: never a web chat or phone conversation's
+  id, which REST could not check the owner of; long and random in production);
 - message rates per conversation and per client address (429 with Retry-After and a reply
   the client can show);
 - the message goes through user_input.admit (length limit, button payloads only, metadata);
@@ -34,8 +35,9 @@ logger = logging.getLogger(__name__)
 
 
 def client_address(request: Request) -> str:
-    # remote_addr is set only behind a proxy Sanic is told to trust (SANIC_PROXIES_COUNT or
-    # SANIC_REAL_IP_HEADER); otherwise the peer's address.
+    # remote_addr is set only behind a proxy Sanic is told to trust (SANIC_PROXIES_COUNT, as
+    # deploy/kubernetes/30-rasa.yaml sets it, or SANIC_REAL_IP_HEADER); otherwise the peer's
+    # address, which behind an unconfigured proxy is the proxy's for every client.
     return request.remote_addr or request.ip or "unknown"
 
 

@@ -59,6 +59,7 @@ from channels.request_body import read_capped_body
 from channels.settings import ChannelSettings, WebChatSettings, channel_settings, read_settings
 from channels.user_input import admit
 from messages.contract import bot_message, visible_messages
+from secrets_check import secret_problem
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ HANDOFF_STATUS_EVENT = "handoff_status"
 STAFF_EVENT_MAX_BYTES = 2048  # a conversation id, a name and two numbers
 MAX_NAME_CHARS = 80
 MAX_CONVERSATION_ID_CHARS = 256
+SESSION_SECRET_VARIABLE = "ASSISTANT_WEBCHAT_SESSION_SECRET"
 
 
 class StaffEventRefused(ValueError):
@@ -194,13 +196,11 @@ class WebChatInput(SocketIOInput):
 
     def _session_secret(self) -> Text:
         secret = self.settings.webchat_session_secret
-        if len(secret) >= MIN_SECRET_CHARS:
+        problem = secret_problem(SESSION_SECRET_VARIABLE, secret, MIN_SECRET_CHARS)
+        if not problem:
             return secret
         if self.settings.production:
-            raise ValueError(
-                f"web chat: ASSISTANT_WEBCHAT_SESSION_SECRET must be {MIN_SECRET_CHARS}+ random "
-                "characters in production mode (it signs conversation ids)"
-            )
+            raise ValueError(f"web chat: {problem} (it signs conversation ids)")
         # development: conversations can be rejoined until this process restarts
         return secrets.token_urlsafe(MIN_SECRET_CHARS)
 

@@ -13,7 +13,7 @@ from actions.server import token_problem
 from tests.integration.conftest import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOKEN = "t0k3n-" * 8
+TOKEN = "Zq7c4Wn1xR8vK2mT9bL5hF3dJ6sG0pYa"  # random-looking, 32 characters
 
 
 def get(url, token=None):
@@ -97,6 +97,19 @@ def test_it_refuses_to_start_without_a_real_token(token):
         timeout=120,
     )
     assert result.returncode != 0 and "ACTION_SERVER_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "change-me-" + "9c41e7a2f05b8d36e1a4c7f2b9d0e5",  # 40 characters, a placeholder
+        "t0k3n-" * 8,  # 48 characters of six different ones
+        "x" * 31,
+    ],
+)
+def test_a_long_placeholder_token_is_refused_like_a_short_one(token):
+    assert token_problem(token)
+    assert token_problem(TOKEN) is None
 
 
 @pytest.mark.parametrize("endpoints", ["endpoints.yml", "endpoints.production.yml"])

@@ -7,6 +7,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from channels.conversation_ids import session_token
 from channels.webchat import WebChatInput, conversation_history
 
+SESSION_SECRET = "p4Vx9qL2mZ7cR8tY1wK6nB3hJ5dF0sGa"  # random-looking, 32 characters
+
 
 def test_history_shows_what_people_saw_and_skips_staff_events():
     events = [
@@ -44,7 +46,7 @@ def test_allowed_origins_and_redis_from_credentials_or_environment(monkeypatch):
 def test_production_refuses_to_start_without_allowed_origins(monkeypatch):
     # an empty allow-list used to mean "every site may embed the chat"
     monkeypatch.setenv("ASSISTANT_ENV", "production")
-    monkeypatch.setenv("ASSISTANT_WEBCHAT_SESSION_SECRET", "k" * 16 + "Q" * 16 + "z" * 8)
+    monkeypatch.setenv("ASSISTANT_WEBCHAT_SESSION_SECRET", SESSION_SECRET)
     monkeypatch.delenv("WEBCHAT_ALLOWED_ORIGINS", raising=False)
     with pytest.raises(ValueError, match="WEBCHAT_ALLOWED_ORIGINS"):
         WebChatInput.from_credentials({})
@@ -52,7 +54,16 @@ def test_production_refuses_to_start_without_allowed_origins(monkeypatch):
     assert channel.allowed_origins == ["https://clinic.example"]
 
 
-@pytest.mark.parametrize("secret", ["", "change-me", "short"])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "",
+        "change-me",
+        "short",
+        "change-me-" + "4f9a1c7e2b8d05f3a6c9e1b7d48e2a",  # 40 characters, a placeholder
+        "k" * 16 + "Q" * 16 + "z" * 8,  # long enough, three different characters
+    ],
+)
 def test_production_refuses_to_start_without_a_session_secret(monkeypatch, secret):
     monkeypatch.setenv("ASSISTANT_ENV", "production")
     monkeypatch.setenv("ASSISTANT_WEBCHAT_SESSION_SECRET", secret)
@@ -61,7 +72,7 @@ def test_production_refuses_to_start_without_a_session_secret(monkeypatch, secre
 
 
 def test_a_session_is_joined_only_with_its_token(monkeypatch):
-    monkeypatch.setenv("ASSISTANT_WEBCHAT_SESSION_SECRET", "k" * 16 + "Q" * 16 + "z" * 8)
+    monkeypatch.setenv("ASSISTANT_WEBCHAT_SESSION_SECRET", SESSION_SECRET)
     channel = WebChatInput.from_credentials({})
     fresh = channel.joinable_session({})
     token = session_token(fresh, channel.session_secret)

@@ -128,6 +128,86 @@ def test_socketio_has_sticky_sessions():
     assert "/socket.io" in paths
 
 
+# --- the public host ----------------------------------------------------------------------------
+RASA_HTTP_API = ["/status", "/conversations/x/tracker", "/model/parse", "/conversations/x/execute"]
+
+
+def staff_routes() -> List[str]:
+    from channels.webchat import STAFF_EVENTS, WebChatInput
+
+    return [f"/webhooks/{WebChatInput.name()}/{event}" for event in STAFF_EVENTS]
+
+
+def ingress_path_matches(rule: Dict[str, Any], path: str) -> bool:
+    """Kubernetes' rule: Exact is the whole path; Prefix matches whole path elements."""
+    if rule["pathType"] == "Exact":
+        return path == rule["path"]
+    assert rule["pathType"] == "Prefix", rule
+    wanted = [element for element in rule["path"].split("/") if element]
+    return [element for element in path.split("/") if element][: len(wanted)] == wanted
+
+
+ASSISTANT_HOST, INBOX_HOST = "assistant.ms-centre.example", "inbox.ms-centre.example"
+
+
+def public_backends(path: str, host: Optional[str] = None) -> Set[str]:
+    """The Services a request for `path` can reach on `host`, or on any public host."""
+    return {
+        rule["backend"]["service"]["name"]
+        for doc in DOCUMENTS
+        if doc["kind"] == "Ingress"
+        for host_rules in doc["spec"]["rules"]
+        if host in (None, host_rules["host"])
+        for rule in host_rules["http"]["paths"]
+        if ingress_path_matches(rule, path)
+    }
+
+
+def test_no_public_path_reaches_the_staff_routes_or_the_http_api():
+    """The staff routes take Rasa's API token in their query string (proxy logs keep it): the
+    inbox calls them through the rasa Service inside the cluster, never through the ingress."""
+    assert len(staff_routes()) >= 2
+    for path in staff_routes() + RASA_HTTP_API:
+        assert "rasa" not in public_backends(path), path
+    assert CONFIG["INBOX_RASA_URL"] == "http://rasa:5005"
+
+
+def test_the_public_host_still_reaches_what_the_widget_and_the_phone_need():
+    from channels.voice import CHANNEL_NAME
+
+    rasa_paths = ["/socket.io/", "/webhooks/rest/webhook", f"/webhooks/{CHANNEL_NAME}/webhook"]
+    for path in rasa_paths:
+        assert public_backends(path, ASSISTANT_HOST) == {"rasa"}, path
+    assert public_backends("/widget/ms-assistant-widget.js", ASSISTANT_HOST) == {"widget"}
+    assert public_backends("/sign-in", ASSISTANT_HOST) == set()
+    assert public_backends("/sign-in", INBOX_HOST) == {"inbox"}
+
+
+def test_rasa_and_the_inbox_trust_exactly_the_ingress_as_proxy():
+    """Both count messages, handoffs and sign-ins per client address: behind the ingress each
+    must read the client's address from the one X-Forwarded-For entry the ingress wrote. Only
+    the ingress controller (and the inbox, for Rasa) can connect to them, so nobody else can
+    write that header."""
+
+    def environment(container) -> Dict[str, str]:
+        plain = {v["name"]: v["value"] for v in container.get("env", []) if "value" in v}
+        return {**CONFIG, **plain} if container.get("envFrom") else plain
+
+    [rasa] = containers(BY_KIND_NAME[("Deployment", "rasa")])
+    [inbox] = containers(BY_KIND_NAME[("Deployment", "inbox")])
+    assert environment(rasa)["SANIC_PROXIES_COUNT"] == "1"
+    assert environment(inbox)["INBOX_PROXIES_COUNT"] == "1"
+    for name, _, container in ALL_CONTAINERS:
+        if name != "rasa/rasa":  # the action server must not take its callers' word
+            assert "SANIC_PROXIES_COUNT" not in environment(container), name
+        for variable in ("SANIC_REAL_IP_HEADER", "SANIC_FORWARDED_SECRET"):
+            assert variable not in environment(container), name
+    for destination in ("rasa", "inbox"):
+        sources = {source for source, to, _ in allowed_paths() if to == destination}
+        assert sources <= {"ingress-controller", "inbox"}, destination
+    assert "SANIC_PROXIES_COUNT" in DOCS
+
+
 def test_commands_name_modules_that_exist():
     modules = []
     for _, _, container in ALL_CONTAINERS:
