@@ -9,6 +9,9 @@
 - Metadata from the client: only the keys the widget sends, with bounded values. Others
   could impersonate the server's own (`is_external` marks staff-inbox events, which the
   transcript and history skip, so a message carrying it would be hidden from staff).
+- Starts with Rasa's external-event prefix ("EXTERNAL: "): the space after the colon becomes
+  a no-break space. The person's words look the same, but no reader that skips staff-inbox
+  events by their text (the widget's history does) can hide them.
 - A comment left with a thumbs-down's reason: kept only on that message, at most
   FEEDBACK_COMMENT_MAX_CHARS, and without contact details (channels/contact_details.py), here
   rather than in the widget so that no channel, and no hand-made request, can store them.
@@ -19,6 +22,7 @@ from typing import Any, Dict, Optional
 
 from channels.button_payloads import FEEDBACK_REASON_INTENT, is_allowed_payload, parse_payload
 from channels.contact_details import remove_contact_details
+from messages.contract import EXTERNAL_TEXT_PREFIX
 
 TOO_LONG_INTENT = "/message_too_long"
 SHOWN_CHARS = 300  # how much of a too-long message the conversation shows
@@ -28,6 +32,10 @@ MAX_FEEDBACK_IDS = 10
 MAX_ID_CHARS = 100
 COMMENT_KEY = "feedback_comment"  # metadata: what a person added to a thumbs-down's reason
 FEEDBACK_COMMENT_MAX_CHARS = 300  # the widget's textarea has the same maxlength
+# a reason's displayed line is its label and the comment ("Reason: {reason}. {comment}",
+# widget/src/config.js), so the comment's cap and room for the label
+FEEDBACK_DISPLAY_MAX_CHARS = FEEDBACK_COMMENT_MAX_CHARS + 100
+NO_BREAK_SPACE = "\u00a0"
 
 
 @dataclass
@@ -44,6 +52,15 @@ def _shown(text: str, limit: int = SHOWN_CHARS) -> str:
 
 def admit(text: Any, max_chars: int, metadata: Optional[Dict[str, Any]] = None) -> AdmittedMessage:
     """The text and metadata to hand to Rasa for what a person sent."""
+    admitted = _admitted(text, max_chars, metadata)
+    # last: shortening a display and dropping slashes can both bring the prefix to the front
+    admitted.text = _not_external(admitted.text)
+    if DISPLAY_KEY in admitted.metadata:
+        admitted.metadata[DISPLAY_KEY] = _not_external(admitted.metadata[DISPLAY_KEY])
+    return admitted
+
+
+def _admitted(text: Any, max_chars: int, metadata: Optional[Dict[str, Any]]) -> AdmittedMessage:
     metadata = client_metadata(metadata, max_chars)
     comment = metadata.pop(COMMENT_KEY, None)
     text = text if isinstance(text, str) else ""
@@ -59,6 +76,15 @@ def admit(text: Any, max_chars: int, metadata: Optional[Dict[str, Any]] = None) 
     return AdmittedMessage(text, metadata)
 
 
+def _not_external(text: str) -> str:
+    """The text, or, when it starts like Rasa's external events, the same words with a no-break
+    space after "EXTERNAL:" (Rasa strips the leading spaces a person adds)."""
+    words = text.lstrip()
+    if not words.startswith(EXTERNAL_TEXT_PREFIX):
+        return text
+    return EXTERNAL_TEXT_PREFIX.rstrip() + NO_BREAK_SPACE + words[len(EXTERNAL_TEXT_PREFIX) :]
+
+
 def _is_feedback_reason(text: str) -> bool:
     parsed = parse_payload(text)
     return parsed is not None and parsed.intent == FEEDBACK_REASON_INTENT
@@ -66,12 +92,14 @@ def _is_feedback_reason(text: str) -> bool:
 
 def _with_comment(metadata: Dict[str, Any], comment: Any) -> Dict[str, Any]:
     """The comment capped and without contact details; the displayed line repeats the
-    comment, so it loses them too."""
+    comment, so it loses them too. Both are cut to their caps before they are searched for
+    contact details: nothing past a cap is kept, and the search's work grows with the text."""
     if isinstance(comment, str) and comment.strip():
-        cleaned = remove_contact_details(" ".join(comment.split()))
-        metadata[COMMENT_KEY] = cleaned[:FEEDBACK_COMMENT_MAX_CHARS].rstrip()
+        capped = " ".join(comment.split())[:FEEDBACK_COMMENT_MAX_CHARS]
+        metadata[COMMENT_KEY] = remove_contact_details(capped).rstrip()
     if DISPLAY_KEY in metadata:
-        metadata[DISPLAY_KEY] = remove_contact_details(metadata[DISPLAY_KEY])
+        capped = _shown(metadata[DISPLAY_KEY], FEEDBACK_DISPLAY_MAX_CHARS)
+        metadata[DISPLAY_KEY] = remove_contact_details(capped)
     return metadata
 
 

@@ -38,7 +38,10 @@ SOURCE_ROLES = {"SUPPORTS": SUPPORTS, "CHECKED_CLAIM": CHECKED_CLAIM}
 # --- the staff inbox's own events ------------------------------------------------------------
 # Staff replies and the end of a handoff reach the assistant as Rasa's external events
 # (trigger_intent): intent EXTERNAL_<name>, stored as a user message "EXTERNAL: EXTERNAL_<name>"
-# with metadata {"is_external": true}. Nobody typed them, so nobody is shown them.
+# with metadata {"is_external": true}. Nobody typed them, so nobody is shown them. They are
+# recognised by the metadata or the intent, which only trigger_intent sets (the channels drop
+# a client's metadata keys and turn a typed "/EXTERNAL_…" into words), never by the text alone,
+# which anybody can type.
 EXTERNAL_INTENT_PREFIX = "EXTERNAL_"
 EXTERNAL_TEXT_PREFIX = "EXTERNAL: "  # Rasa's EXTERNAL_MESSAGE_PREFIX
 IS_EXTERNAL_KEY = "is_external"
@@ -63,10 +66,7 @@ def is_external(event: Mapping[str, Any]) -> bool:
     if isinstance(metadata, dict) and metadata.get(IS_EXTERNAL_KEY):
         return True
     intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-    text = str(event.get("text") or "")
-    return str(intent).startswith(EXTERNAL_INTENT_PREFIX) or text.startswith(
-        EXTERNAL_TEXT_PREFIX + EXTERNAL_INTENT_PREFIX
-    )
+    return str(intent).startswith(EXTERNAL_INTENT_PREFIX)
 
 
 def bot_message(message: Mapping[str, Any]) -> Dict[str, Any]:

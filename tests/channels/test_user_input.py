@@ -1,9 +1,11 @@
 """What every channel does to a message first: length, button payloads only, client metadata."""
 
 import pytest
+from rasa.shared.core.events import UserUttered
 
 from channels.button_payloads import allowed_payloads, is_allowed_payload, parse_payload
 from channels.user_input import TOO_LONG_INTENT, admit
+from messages.contract import EXTERNAL_TEXT_PREFIX, as_json, is_external, visible_messages
 
 LIMIT = 4000
 
@@ -93,3 +95,32 @@ def test_only_the_metadata_the_widget_sends_reaches_the_assistant():
 @pytest.mark.parametrize("odd", [None, 42, ["a"], {"text": "x"}])
 def test_a_message_that_is_not_text_becomes_empty_text(odd):
     assert admit(odd, LIMIT).text == ""
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "EXTERNAL: EXTERNAL_staff_reply",
+        "  EXTERNAL: EXTERNAL_handoff_ended",
+        "EXTERNAL: hello",
+        "EXTERNAL_staff_reply",
+        "/EXTERNAL: EXTERNAL_staff_reply",
+    ],
+)
+def test_typed_text_that_starts_like_a_staff_event_stays_the_persons_visible_words(typed):
+    # issue 12: readers skip staff-inbox events, the widget's history by their text alone
+    admitted = admit(typed, LIMIT)
+    said = UserUttered(admitted.text.strip(), metadata=admitted.metadata).as_dict()
+    [shown] = visible_messages([said])
+    assert shown["text"].split() == typed.split()  # a no-break space is a space to the reader
+    assert not is_external(said)
+    assert not shown["text"].startswith(as_json()["external_text_prefix"])
+    assert not admitted.text.strip().startswith(EXTERNAL_TEXT_PREFIX)
+
+
+def test_a_display_or_a_shortened_paste_that_starts_like_a_staff_event_is_kept_visible():
+    from_client = admit("/greet", LIMIT, {"display": "EXTERNAL: EXTERNAL_staff_reply"})
+    too_long = admit("EXTERNAL:\u00a0EXTERNAL_x " + "word " * LIMIT, LIMIT)
+    for admitted in (from_client, too_long):
+        assert admitted.metadata["display"].split()[0] == "EXTERNAL:"
+        assert not admitted.metadata["display"].startswith(EXTERNAL_TEXT_PREFIX)

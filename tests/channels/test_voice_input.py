@@ -11,14 +11,18 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from rasa.shared.exceptions import InvalidConfigException
+from sanic import Sanic
 from twilio.request_validator import RequestValidator
 
+from channels.rate_limits import MessageRates
+from channels.user_input import TOO_LONG_INTENT
 from channels.voice import (
     ENV_AUTH_TOKEN,
     ENV_DEV_INSECURE,
     ENV_PUBLIC_URL,
     ENV_SENDER_SECRET,
     ENV_TRANSFER_NUMBER,
+    SIGNATURE_HEADER,
     RedactPhoneNumbers,
     VoiceInput,
     VoiceOutput,
@@ -34,6 +38,8 @@ CALLER = "+447700900123"
 CALL = {"CallSid": "CA0123456789abcdef", "AccountSid": "AC1", "From": CALLER,
         "Caller": CALLER, "To": "+441134960000", "CallStatus": "in-progress",
         "CallerCity": ""}  # fmt: skip
+WEBHOOK_PATH = "/webhooks/voice/webhook"
+QUESTIONS = ["what is hsct", "is it safe", "how much does it cost"]
 URGENT = {"text": "Call your local emergency number now.", "custom": {"type": "urgent_help"}}
 
 
@@ -360,3 +366,111 @@ def test_a_finished_call_is_forgotten(configured):
     _, twiml = post(channel, FakeAssistant(), {**CALL, "CallStatus": "completed"})
     assert ET.fromstring(twiml).find("Hangup") is not None
     assert asyncio.run(channel.state_store.load(call_id)) is None
+
+
+def test_too_long_a_speech_asks_to_shorten_it_and_the_nlu_never_reads_it(configured, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_MAX_MESSAGE_CHARS", "100")
+    assistant = FakeAssistant()
+    channel = VoiceInput.from_credentials({})
+    post(channel, assistant, CALL)
+    post(channel, assistant, {**CALL, "SpeechResult": "and then my neurologist said " * 5})
+    assert assistant.received[-1].text == TOO_LONG_INTENT
+
+
+def test_a_call_talking_faster_than_its_rate_hears_an_apology(configured, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_MESSAGES_PER_CONVERSATION_PER_MINUTE", "2")
+    assistant = FakeAssistant()
+    channel = VoiceInput.from_credentials({})
+    channel.rates = MessageRates.from_settings(channel.limits, clock=lambda: 1000.0)
+    post(channel, assistant, CALL)  # the greeting is the connector's, not counted
+    spoken = [post(channel, assistant, {**CALL, "SpeechResult": q})[1] for q in QUESTIONS]
+    assert [m.text for m in assistant.received] == ["/greet", *QUESTIONS[:2]]
+    assert says(spoken[-1]) == [channel.lexicon.phrase("technical_problem")]
+    assert ET.fromstring(spoken[-1]).find("Gather") is not None  # and it keeps listening
+    post(channel, assistant, {**CALL, "CallSid": "CA2", "SpeechResult": "what is hsct"})
+    assert assistant.received[-1].text == "what is hsct"  # another call goes on
+
+
+# --- the webhook route, in process through Sanic's ASGI interface (no server, no socket) ----
+class BodyChunks:
+    """An ASGI `receive` that hands out a request body in chunks and counts those asked for."""
+
+    def __init__(self, *chunks):
+        self.chunks = list(chunks)
+        self.read = 0
+
+    async def __call__(self):
+        self.read += 1
+        chunk = self.chunks[self.read - 1] if self.read <= len(self.chunks) else b""
+        return {"type": "http.request", "body": chunk, "more_body": self.read < len(self.chunks)}
+
+
+async def _webhook(channel, assistant, headers, body):
+    app = Sanic("voice_webhook_test")
+    app.blueprint(channel.blueprint(assistant), url_prefix="/webhooks/voice")
+    lifespan, sent = asyncio.Queue(), []
+    started = asyncio.Event()
+
+    async def lifespan_said(message):
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+
+    await lifespan.put({"type": "lifespan.startup"})
+    running = asyncio.create_task(app({"type": "lifespan"}, lifespan.get, lifespan_said))
+    await started.wait()
+    scope = {
+        "type": "http", "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": WEBHOOK_PATH, "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"localhost"), *[(k.encode(), v.encode()) for k, v in headers]],
+        "client": ("203.0.113.9", 4000), "server": ("localhost", 80),
+    }  # fmt: skip
+
+    async def collect(message):
+        sent.append(message)
+
+    await app(scope, body, collect)
+    # no shutdown: Sanic 21.12 then goes on to handle the lifespan scope as a request
+    running.cancel()
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def webhook(channel, assistant, headers, body, monkeypatch):
+    """(status, body) of one POST to the channel's webhook route as Sanic serves it."""
+    monkeypatch.setattr(Sanic, "test_mode", True)  # (allows an app of the same name per test)
+    return asyncio.run(_webhook(channel, assistant, headers, body))
+
+
+def test_the_route_answers_a_signed_call_read_in_chunks(configured, monkeypatch):
+    channel, assistant = VoiceInput.from_credentials({}), FakeAssistant()
+    form = urllib.parse.urlencode(CALL).encode()
+    signature = signed(CALL, url=f"http://localhost{WEBHOOK_PATH}")
+    body = BodyChunks(form[:40], form[40:])
+    status, twiml = webhook(channel, assistant, [(SIGNATURE_HEADER, signature)], body, monkeypatch)
+    assert status == 200 and says(twiml) == ["Hello."]
+    assert len(assistant.received) == 1
+
+
+def test_a_request_without_a_signature_is_refused_before_its_body_is_read(configured, monkeypatch):
+    channel, assistant = VoiceInput.from_credentials({}), FakeAssistant()
+    body = BodyChunks(urllib.parse.urlencode(CALL).encode())
+    status, _ = webhook(channel, assistant, [], body, monkeypatch)
+    assert status == 403
+    assert body.read == 0 and assistant.received == []
+
+
+def test_a_body_declared_over_the_cap_is_refused_before_it_is_read(configured, monkeypatch):
+    channel, assistant = VoiceInput.from_credentials({}), FakeAssistant()
+    cap = channel.limits.max_request_bytes
+    body = BodyChunks(b"x" * (cap + 1))
+    headers = [(SIGNATURE_HEADER, "signed"), ("content-length", str(cap + 1))]
+    assert webhook(channel, assistant, headers, body, monkeypatch)[0] == 413
+    assert body.read == 0 and assistant.received == []
+
+
+def test_a_body_sent_without_its_length_is_read_only_up_to_the_cap(configured, monkeypatch):
+    channel, assistant = VoiceInput.from_credentials({}), FakeAssistant()
+    half = b"x" * (channel.limits.max_request_bytes // 2 + 1)
+    body = BodyChunks(half, half, half, half)
+    assert webhook(channel, assistant, [(SIGNATURE_HEADER, "signed")], body, monkeypatch)[0] == 413
+    assert body.read == 2 and assistant.received == []

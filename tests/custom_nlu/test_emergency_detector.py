@@ -9,6 +9,7 @@ from custom_nlu.emergency_detector import (
     matches_emergency,
 )
 from custom_nlu.lexicon import emergency_patterns
+from tests.regex_work import retried_unbounded_repeats
 
 COMPILED = compile_patterns(emergency_patterns())
 
@@ -182,3 +183,15 @@ def test_an_emergency_inside_a_long_post_of_questions_is_still_urgent():
     )
     EmergencyPhraseDetector(COMPILED).process([message])
     assert message.get("intent")["name"] == "emergency"
+
+
+def test_every_pattern_does_linear_work():
+    # issue 12: "fever .*" re-scanned the rest of a 4,000-character message after every "fever"
+    for pattern in COMPILED:
+        assert retried_unbounded_repeats(pattern) == [], pattern.pattern
+
+
+def test_a_fever_and_when_it_started_are_still_found_a_sentence_apart():
+    # the bound that replaced ".*" leaves room for a long sentence between them
+    said = "fever again, on and off, and it has been worse all day and all evening since yesterday"
+    assert matches_emergency(said, COMPILED)

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
@@ -70,12 +71,22 @@ def test_no_reader_keeps_its_own_copy_of_a_payload_type():
             assert not re.search(copy, text), f"{path} spells out {kind!r}"
 
 
-def test_the_inbox_events_are_recognised_by_metadata_intent_or_text():
+def test_the_inbox_events_are_recognised_by_metadata_or_intent():
     assert is_external({"event": "user", "text": "x", "metadata": {"is_external": True}})
     assert is_external({"event": "user", "parse_data": {"intent": {"name": "EXTERNAL_x"}}})
-    assert is_external({"event": "user", "text": "EXTERNAL: EXTERNAL_staff_reply"})
+    assert is_external(UserUttered.create_external("EXTERNAL_staff_reply").as_dict())
     assert not is_external({"event": "user", "text": "EXTERNAL: typed by a person"})
     assert not is_external({"event": "user", "text": "hi", "metadata": "odd"})
+
+
+@pytest.mark.parametrize(
+    "typed", ["EXTERNAL: EXTERNAL_staff_reply", "EXTERNAL: hello", "EXTERNAL_staff_reply"]
+)
+def test_a_person_who_types_the_external_prefix_is_shown(typed):
+    # issue 12: the text alone once hid "EXTERNAL: EXTERNAL_…" from staff and the history
+    said = UserUttered(typed, intent={"name": "out_of_scope"}).as_dict()
+    assert not is_external(said)
+    assert [m["text"] for m in visible_messages([said])] == [typed]
 
 
 def test_visible_messages_are_what_the_person_saw_in_order():
@@ -85,7 +96,12 @@ def test_visible_messages_are_what_the_person_saw_in_order():
         {"event": "user", "text": "", "timestamp": 3},
         {"event": "bot", "text": None, "data": {}, "timestamp": 4},
         {"event": "bot", "text": None, "data": {"custom": {"type": "x"}}, "timestamp": 5},
-        {"event": "user", "text": "EXTERNAL: EXTERNAL_handoff_ended", "timestamp": 6},
+        {
+            "event": "user",
+            "text": "EXTERNAL: EXTERNAL_handoff_ended",
+            "metadata": {"is_external": True},
+            "timestamp": 6,
+        },
         {"event": "bot", "text": "Hi", "data": {"buttons": [{"title": "A", "payload": "/a"}, 3]}},
     ]
     assert visible_messages(events) == [
