@@ -10,12 +10,12 @@ moments, a trade SQLite documents as the usual one for WAL. Production runs Post
 
 from typing import Any
 
-from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from addons.rasa_patches import require_attributes
+from tracker_stores.event_counts import RemembersStoredEvents
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
 
@@ -27,8 +27,9 @@ def _apply_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SQLiteTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore for `dialect: sqlite` with SQLite tuned for one writer process."""
+class SQLiteTrackerStore(RemembersStoredEvents):
+    """SQLTrackerStore for `dialect: sqlite` with SQLite tuned for one writer process (and
+    the saves of RemembersStoredEvents)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("dialect", "sqlite")
