@@ -40,9 +40,11 @@ class Patch:
 def _patches() -> Tuple[Patch, ...]:
     import rasa.core.run
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
 
-    from addons import action_endpoint, action_validation, event_types
+    from addons import action_endpoint, action_validation, event_types, graph_runner, nlu_thread
 
     return (
         Patch(
@@ -66,6 +68,20 @@ def _patches() -> Tuple[Patch, ...]:
             "serve_application",
             "serve_application",
             action_endpoint.serving_pooled,
+        ),
+        Patch(
+            "graph run without dask",
+            DaskGraphRunner,
+            "run",
+            "DaskGraphRunner.run",
+            graph_runner.sequential,
+        ),
+        Patch(
+            "NLU beside the event loop",
+            MessageProcessor,
+            "parse_message",
+            "MessageProcessor.parse_message",
+            nlu_thread.in_nlu_thread,
         ),
     )
 
@@ -151,9 +167,9 @@ def apply() -> None:
         )
         _applied[patch.name] = (original, replacement)
     if missing:
-        from addons.action_validation import response_validator
+        from addons.action_validation import response_validators
 
-        response_validator()  # built at start-up (50 ms), not in someone's first turn
+        response_validators()  # built at start-up (50 ms), not in someone's first turn
 
 
 def original(name: Text) -> Callable:

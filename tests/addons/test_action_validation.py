@@ -9,7 +9,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import BotUttered, SlotSet
 from rasa.utils.endpoints import EndpointConfig
 
-from addons import rasa_patches
+from addons import action_validation, rasa_patches
 from tests.addons.action_server import action_server, run_custom_action
 
 GOOD = [
@@ -77,3 +77,54 @@ def test_invalid_responses_fail_as_with_jsonschema(response):
         RemoteAction("x", None)._validate_action_result(response)
     assert ours.value.message.startswith(original.value.message)
     assert "Failed to validate Action server response" in ours.value.message
+
+
+def wrong_value_for(spec):
+    """A value the property spec refuses (or None when it accepts anything)."""
+    allowed = spec.get("type")
+    if allowed is None:
+        return None
+    allowed = {allowed} if isinstance(allowed, str) else set(allowed)
+    for candidate, kind in (
+        ({"x": 1}, "object"),
+        ("text", "string"),
+        ([1], "array"),
+        (1.5, "number"),
+    ):
+        if kind not in allowed and not (kind == "number" and "integer" in allowed):
+            return candidate
+    return None
+
+
+def event_cases():
+    """Every event type Rasa's schema knows, valid and broken one property at a time, plus
+    events no alternative names."""
+    schema = RemoteAction.action_response_format_spec()["properties"]["events"]["items"]
+    for alternative in schema["oneOf"]:
+        name = alternative["properties"]["event"]["const"]
+        valid = {"event": name, **{field: "x" for field in alternative.get("required", ())}}
+        if name == "entities":
+            valid["entities"] = []
+        yield valid
+        for field in alternative.get("required", ()):
+            yield {key: value for key, value in valid.items() if key != field}
+        properties = {**schema["properties"], **alternative["properties"]}
+        for field, spec in properties.items():
+            wrong = wrong_value_for(spec)
+            if field != "event" and wrong is not None:
+                yield {**valid, field: wrong}
+    yield from ({"event": "no_such_event"}, {"event": 3}, {}, "not an event", None)
+
+
+def test_one_schema_per_event_gives_the_whole_schemas_verdict_on_every_event_type():
+    schema = RemoteAction.action_response_format_spec()
+    whole = jsonschema.validators.validator_for(schema)(schema)
+    cases = list(event_cases())
+    verdicts = []
+    for event in cases:
+        for response in ({"events": [event]}, {"events": [event, {"event": "restart"}]}):
+            expected = whole.is_valid(response)
+            assert action_validation.is_valid_action_result(response) is expected, response
+            verdicts.append(expected)
+    # the cases try both sides of the verdict, for many event types
+    assert verdicts.count(True) >= 24 and verdicts.count(False) >= 24
