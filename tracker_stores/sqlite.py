@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from addons.rasa_patches import require_attributes
-from tracker_stores.event_counts import RemembersStoredEvents
+from tracker_stores.lean_sql import LeanSQLTrackerStore
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
 
@@ -27,9 +27,9 @@ def _apply_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SQLiteTrackerStore(RemembersStoredEvents):
+class SQLiteTrackerStore(LeanSQLTrackerStore):
     """SQLTrackerStore for `dialect: sqlite` with SQLite tuned for one writer process (and
-    the saves of RemembersStoredEvents)."""
+    the lighter loads and saves of LeanSQLTrackerStore)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("dialect", "sqlite")

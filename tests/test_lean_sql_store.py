@@ -1,5 +1,6 @@
-"""Saves that remember how many events are stored store exactly what Rasa's counting saves
-store, on SQLite and PostgreSQL, without the counting query for a tracker the store loaded."""
+"""The lean SQL tracker store writes the rows Rasa's SQLTrackerStore writes and loads the
+trackers it loads, on SQLite and PostgreSQL, without counting what is stored for a tracker it
+loaded itself."""
 
 import asyncio
 import time
@@ -14,12 +15,12 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from sqlalchemy import event as sqlalchemy_event
 
 from tests.conftest import ROOT
 from tests.databases import postgres_database
-from tracker_stores.event_counts import RemembersStoredEvents
+from tracker_stores.lean_sql import LeanSQLTrackerStore
 from tracker_stores.sqlite import SQLiteTrackerStore
 
 
@@ -39,7 +40,7 @@ def stores(request, tmp_path, domain):
         return
     with postgres_database() as ours_url, postgres_database() as rasas_url:
         made = []
-        for url, kind in ((ours_url, RemembersStoredEvents), (rasas_url, SQLTrackerStore)):
+        for url, kind in ((ours_url, LeanSQLTrackerStore), (rasas_url, SQLTrackerStore)):
             address, name = url.rsplit("/", 1)
             user_host = address.split("://", 1)[1]
             user, host_port = user_host.split("@")
@@ -180,3 +181,18 @@ def test_a_full_history_load_is_not_taken_for_the_stored_count(stores, domain):
     assert ours.stored_event_count(full) is None
     latest = asyncio.run(ours.retrieve("p"))
     assert ours.stored_event_count(latest) == len(latest.events) < len(full.events)
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=list(SCRIPTS))
+def test_loading_gives_the_tracker_rasas_store_loads_from_the_same_rows(stores, domain, script):
+    ours, rasas = stores
+    conversation(rasas, domain, "p", SCRIPTS[script])
+    # ours reads what Rasa's store wrote, in its database
+    ours.engine, ours.sessionmaker = rasas.engine, rasas.sessionmaker
+    for load in ("retrieve", "retrieve_full_tracker"):
+        ours_tracker = asyncio.run(getattr(ours, load)("p"))
+        rasas_tracker = asyncio.run(getattr(rasas, load)("p"))
+        assert ours_tracker.current_state(EventVerbosity.ALL) == rasas_tracker.current_state(
+            EventVerbosity.ALL
+        )
+    assert asyncio.run(ours.retrieve("nobody")) is None
