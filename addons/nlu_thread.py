@@ -2,7 +2,7 @@
 
 Rasa 3.6 runs the NLU pipeline inside `MessageProcessor.parse_message`, on the event loop:
 while one message is understood (the sentence encoder alone is a quarter of a turn), no
-other conversation moves. The encoder's TensorFlow Lite call releases the GIL, so the same
+other conversation moves. The encoder's ONNX Runtime call releases the GIL, so the same
 work done in another thread lets the loop meanwhile load trackers, run policies and wait for
 the action server of other conversations, on the machine's other core. One thread only: the
 pipeline's components were written for one message at a time and still get that. The parse

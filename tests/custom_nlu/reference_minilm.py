@@ -1,5 +1,5 @@
-"""A plain NumPy forward pass of all-MiniLM-L6-v2: the reference the TensorFlow Lite models
-built by custom_nlu/minilm_build.py are checked against (same weights, same arithmetic)."""
+"""A plain NumPy forward pass of all-MiniLM-L6-v2: the reference the ONNX model
+built by custom_nlu/minilm_build.py is checked against (same weights, same arithmetic)."""
 
 from pathlib import Path
 

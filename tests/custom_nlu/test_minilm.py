@@ -1,5 +1,5 @@
-"""The MiniLM sentence encoder: BERT tokenization, and TensorFlow Lite models that compute
-exactly what the reference NumPy forward pass computes."""
+"""The MiniLM sentence encoder: BERT tokenization, and an ONNX model that computes exactly
+what the reference NumPy forward pass computes, at every length."""
 
 import numpy as np
 import pytest
@@ -47,16 +47,16 @@ def test_embeddings_are_unit_length_and_deterministic(encoder):
 @pytest.mark.parametrize(
     "text",
     [
-        "EDSS?",  # shortest bucket
+        "EDSS?",  # four word pieces
         "what are the side effects of hsct",
-        "Is HSCT an option for non-relapsing MS? My wife has had it for 12 years.",  # 32
+        "Is HSCT an option for non-relapsing MS? My wife has had it for 12 years.",
         "My husband was diagnosed eight years ago with relapsing remitting MS and after "
         "Tecfidera and then Ocrevus he still has new lesions on every MRI; his neurologist "
         "in Sheffield mentioned aHSCT and we would like to know what the evidence says.",
         "word " * 300,  # truncated to the model's 128 word pieces
     ],
 )
-def test_the_built_models_match_the_reference_forward_pass(encoder, text):
+def test_the_built_model_matches_the_reference_forward_pass(encoder, text):
     reference = ReferenceEncoder(model_dir())
     assert float(encoder._compute(text) @ reference.embed(text)) > 0.99999
 
@@ -97,3 +97,15 @@ def test_featurizer_adds_a_scaled_sentence_feature(encoder):
 def test_featurizer_rejects_a_non_positive_scale():
     with pytest.raises(ValueError):
         SentenceEmbeddingFeaturizer.validate_config({"scale": 0})
+
+
+def test_every_dev_question_gets_the_reference_embedding(encoder):
+    """The runtime computes what the model computes, on the questions people really ask
+    (the dev set, evaluation only: its texts are read here, never trained on)."""
+    from devtools.eval_real import load_dev_set
+
+    reference = ReferenceEncoder(model_dir())
+    questions = [question.text for question in load_dev_set()]
+    similarities = [float(encoder._compute(text) @ reference.embed(text)) for text in questions]
+    assert len(similarities) > 300
+    assert min(similarities) >= 0.9999
