@@ -44,7 +44,14 @@ def _patches() -> Tuple[Patch, ...]:
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
 
-    from addons import action_endpoint, action_validation, event_types, graph_runner, nlu_thread
+    from addons import (
+        action_endpoint,
+        action_request,
+        action_validation,
+        event_types,
+        graph_runner,
+        nlu_thread,
+    )
 
     return (
         Patch(
@@ -82,6 +89,13 @@ def _patches() -> Tuple[Patch, ...]:
             "parse_message",
             "MessageProcessor.parse_message",
             nlu_thread.in_nlu_thread,
+        ),
+        Patch(
+            "action request from the latest message",
+            RemoteAction,
+            "_action_call_format",
+            "RemoteAction._action_call_format",
+            action_request.since_latest_message,
         ),
     )
 

@@ -1,9 +1,11 @@
 """Every answer the assistant gives to a list of questions, for comparing two builds of it.
 
     python -m devtools.answers QUESTIONS.json OUT.json --endpoints ENDPOINTS [--stock-rasa]
+                               [--per-conversation N]
 
-Each question is sent in a conversation of its own through Rasa's Agent, against the action
-server and tracker store the endpoints file names, and recorded as what a person would get:
+The questions are sent N to a conversation (1: each in its own), in order, through Rasa's
+Agent, against the action server and tracker store the endpoints file names, and each is
+recorded as what a person would get:
 the intent, and every bot message (text, buttons, custom payload). With `--stock-rasa` the
 project's Rasa patches (addons/) are not applied, so a test can check that a speed change
 leaves every answer as it was (tests/integration/test_same_answers.py).
@@ -18,7 +20,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
 
-async def _answers(model: Path, endpoints: Path, questions: Sequence[str]) -> List[Dict[str, Any]]:
+async def _answers(
+    model: Path, endpoints: Path, questions: Sequence[str], per_conversation: int
+) -> List[Dict[str, Any]]:
     from rasa.core.agent import load_agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.utils import AvailableEndpoints
@@ -30,7 +34,7 @@ async def _answers(model: Path, endpoints: Path, questions: Sequence[str]) -> Li
         raise RuntimeError(f"Rasa could not load {model}")
     recorded = []
     for number, question in enumerate(questions):
-        sender = f"answers-{number}"
+        sender = f"answers-{number // per_conversation}"
         channel = CollectingOutputChannel()
         await agent.handle_message(UserMessage(question, channel, sender))
         tracker = await agent.processor.get_tracker(sender)
@@ -54,6 +58,7 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--endpoints", type=Path, required=True)
     parser.add_argument("--model", type=Path, default=None, help="default: the current model")
     parser.add_argument("--stock-rasa", action="store_true", help="without addons/ patches")
+    parser.add_argument("--per-conversation", type=int, default=1, help="questions in each")
     args = parser.parse_args(list(argv) or None)
 
     from benchmarks.stages import newest_model
@@ -64,7 +69,8 @@ def main(argv: Sequence[str] = ()) -> int:
 
         rasa_patches.apply()
     questions = json.loads(args.questions.read_text())
-    recorded = asyncio.run(_answers(args.model or newest_model(), args.endpoints, questions))
+    model = args.model or newest_model()
+    recorded = asyncio.run(_answers(model, args.endpoints, questions, args.per_conversation))
     args.out.write_text(json.dumps(recorded, indent=1, ensure_ascii=False))
     return 0
 

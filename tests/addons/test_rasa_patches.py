@@ -24,6 +24,7 @@ PATCHES = (
     "pooled action endpoint",
     "graph run without dask",
     "NLU beside the event loop",
+    "action request from the latest message",
 )
 
 
@@ -39,6 +40,7 @@ def installed():
         rasa.core.run.serve_application,
         DaskGraphRunner.run,
         MessageProcessor.parse_message,
+        RemoteAction._action_call_format,
     )
 
 
