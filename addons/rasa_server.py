@@ -7,14 +7,25 @@ internals the patches no longer fit refuses to start instead of running without 
 Outside development (ASSISTANT_ENV, secrets_check.py) it also refuses to open the HTTP API
 (`--enable-api`) without a usable `--auth-token`: the API reads and writes every conversation,
 and Rasa would serve it to anyone with no token, or with `change-me`.
+
+Numerical libraries get one thread each, before any of them loads (an operator's own setting
+wins). By default OpenBLAS starts a thread per core that spins while it waits for work: under
+the benchmark's load that thread burned 10 ms of CPU per message, a third of the server's, on
+the core the NLU thread and the action server need (60 instead of 49 messages/s). A Sanic
+worker is one process; several workers, not several BLAS threads, use several cores.
 """
 
 import os
-import sys
-from typing import Mapping, Optional, Sequence
 
-from addons import rasa_patches
-from secrets_check import is_production, secret_problem
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+for _variable in ONE_THREAD:
+    os.environ.setdefault(_variable, "1")
+
+import sys  # noqa: E402  (after the thread settings, which must precede numpy's import)
+from typing import Mapping, Optional, Sequence  # noqa: E402
+
+from addons import rasa_patches  # noqa: E402
+from secrets_check import is_production, secret_problem  # noqa: E402
 
 TOKEN_NAME = "--auth-token (RASA_AUTH_TOKEN)"
 
